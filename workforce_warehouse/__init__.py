@@ -1,0 +1,3 @@
+"""Workforce race-equality data warehouse for English social care."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,241 @@
+"""The analysts' warehouse file: the raw layer's tables, the load log, and loads committed as transactions.
+
+Only the loaders write the `raw` schema; dbt reads it through `source()` and writes the other schemas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .loaders.core import RowError
+
+LOAD_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS raw.load_log (
+    load_id BIGINT PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    dataset VARCHAR,
+    la_code VARCHAR,
+    period_end DATE,
+    period_label VARCHAR,
+    file_name VARCHAR NOT NULL,
+    file_sha256 VARCHAR,
+    rows_read BIGINT,
+    rows_loaded BIGINT,
+    rows_rejected BIGINT,
+    dropped_columns VARCHAR,
+    warnings VARCHAR,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    outcome VARCHAR NOT NULL,
+    message VARCHAR,
+    superseded_by BIGINT,
+    withdrawn BOOLEAN DEFAULT FALSE,
+    withdrawn_at TIMESTAMP
+)
+"""
+
+ROW_ERRORS_DDL = """
+CREATE TABLE IF NOT EXISTS raw.row_errors (
+    load_id BIGINT,
+    file VARCHAR, sheet VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR,
+    recorded_at TIMESTAMP
+)
+"""
+
+# Registry of raw data tables: name -> ordered (column, DuckDB type). Loaders register theirs at import.
+RAW_TABLES: dict[str, list[tuple[str, str]]] = {}
+COMMON_COLUMNS = [("load_id", "BIGINT"), ("file_sha256", "VARCHAR")]
+
+
+def register_raw_table(name: str, columns: list[tuple[str, str]]) -> None:
+    RAW_TABLES[name] = COMMON_COLUMNS + columns
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    return con
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from . import loaders  # noqa: F401  (registers every source's raw tables)
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
+    con.execute(LOAD_LOG_DDL)
+    con.execute(ROW_ERRORS_DDL)
+    for name, cols in RAW_TABLES.items():
+        col_sql = ", ".join(f'"{c}" {t}' for c, t in cols)
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({col_sql})")
+
+
+@dataclass
+class Load:
+    """One identity's worth of accepted rows (or a rejection) ready to commit."""
+
+    source: str
+    dataset: str
+    la_code: str | None
+    period_end: dt.date | None
+    period_label: str | None
+    file_name: str
+    file_sha256: str
+    table: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows_read: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    outcome: str = "loaded"
+    message: str = ""
+    # Identity replacement: earlier active loads of (source, dataset, la_code, period_end) are superseded.
+    replace_identity: bool = True
+    # Row-level replacement (DfE published files): rows of `table` whose key matches a new row are replaced.
+    replace_row_keys: tuple[str, ...] = ()
+    started_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+
+def active_loads(con, source: str, dataset: str, la_code: str | None, period_end: dt.date | None) -> list[tuple]:
+    return con.execute(
+        """SELECT load_id, file_sha256 FROM raw.load_log
+           WHERE source = ? AND dataset = ? AND la_code IS NOT DISTINCT FROM ?
+             AND period_end IS NOT DISTINCT FROM ? AND outcome = 'loaded' AND NOT withdrawn""",
+        [source, dataset, la_code, period_end],
+    ).fetchall()
+
+
+def _insert_rows(con, table: str, load_id: int, sha: str, rows: list[dict[str, Any]]) -> None:
+    cols = RAW_TABLES[table]
+    if not rows:
+        return
+    data = {c: [] for c, _ in cols}
+    for r in rows:
+        for c, _ in cols:
+            if c == "load_id":
+                data[c].append(load_id)
+            elif c == "file_sha256":
+                data[c].append(sha)
+            else:
+                data[c].append(r.get(c))
+    arrow = pa.table({c: pa.array(v) if any(x is not None for x in v) else pa.nulls(len(v)) for c, v in data.items()})
+    con.register("_incoming", arrow)
+    try:
+        col_list = ", ".join(f'"{c}"' for c, _ in cols)
+        casts = ", ".join(f'CAST("{c}" AS {t})' for c, t in cols)
+        con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def _log(con, load_id: int, load: Load, rows_loaded: int, outcome: str) -> None:
+    con.execute(
+        """INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, NULL, FALSE, NULL)""",
+        [load_id, load.source, load.dataset, load.la_code, load.period_end, load.period_label, load.file_name,
+         load.file_sha256, load.rows_read, rows_loaded, len({(e.sheet, e.row) for e in load.rejected}),
+         ", ".join(load.dropped_columns) or None, "; ".join(load.warnings) or None, load.started_at,
+         outcome, load.message or None],
+    )
+
+
+def _record_errors(con, load_id: int, errors: list[RowError]) -> None:
+    if not errors:
+        return
+    con.executemany(
+        "INSERT INTO raw.row_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [[load_id, e.file, e.sheet, e.row, e.column, e.value, e.rule, e.message] for e in errors],
+    )
+
+
+def next_load_id(con) -> int:
+    return con.execute("SELECT nextval('raw.load_id_seq')").fetchone()[0]
+
+
+def commit_loads(con, loads: list[Load], supersede: list[tuple[str, str, str | None, dt.date | None]] = ()) -> list[int]:
+    """Commit accepted loads (and identities to retire without replacement) in one transaction.
+
+    Earlier active loads of each identity are marked superseded and their raw rows deleted, so a
+    resubmission replaces and nothing of other councils or periods is touched.
+    """
+    ids = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for load in loads:
+            load_id = next_load_id(con)
+            ids.append(load_id)
+            if load.replace_identity:
+                for old_id, _ in active_loads(con, load.source, load.dataset, load.la_code, load.period_end):
+                    _retire(con, old_id, load_id, load.table)
+            if load.replace_row_keys and load.table and load.rows:
+                _replace_rows(con, load, load_id)
+            _insert_rows(con, load.table, load_id, load.file_sha256, load.rows) if load.table else None
+            _log(con, load_id, load, len(load.rows), load.outcome)
+            _record_errors(con, load_id, load.rejected)
+        for source, dataset, la_code, period_end in supersede:
+            for old_id, _ in active_loads(con, source, dataset, la_code, period_end):
+                _retire(con, old_id, None, _table_of(source, dataset))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return ids
+
+
+def _table_of(source: str, dataset: str) -> str | None:
+    from .loaders import table_for
+
+    return table_for(source, dataset)
+
+
+def _retire(con, old_id: int, new_id: int | None, table: str | None) -> None:
+    if table:
+        con.execute(f"DELETE FROM raw.{table} WHERE load_id = ?", [old_id])
+    con.execute(
+        "UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?", [new_id, old_id]
+    )
+
+
+def _replace_rows(con, load: Load, load_id: int) -> None:
+    keys = load.replace_row_keys
+    distinct = {tuple(r.get(k) for k in keys) for r in load.rows}
+    arrow = pa.table({k: pa.array([d[i] for d in distinct]) for i, k in enumerate(keys)})
+    con.register("_keys", arrow)
+    try:
+        cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys)
+        touched = [r[0] for r in con.execute(
+            f"SELECT DISTINCT t.load_id FROM raw.{load.table} t JOIN _keys k ON {cond}").fetchall()]
+        con.execute(f"DELETE FROM raw.{load.table} t USING _keys k WHERE {cond}")
+    finally:
+        con.unregister("_keys")
+    for old in touched:
+        left = con.execute(f"SELECT count(*) FROM raw.{load.table} WHERE load_id = ?", [old]).fetchone()[0]
+        if left == 0:
+            con.execute("UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?",
+                        [load_id, old])
+
+
+def log_outcome(con, load: Load) -> int:
+    """Record a rejected / waiting file in the load log (no data rows)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_id = next_load_id(con)
+        if load.outcome in ("waiting_for_staff", "not_ready"):
+            # Keep one line per waiting file, not one per refresh.
+            con.execute("DELETE FROM raw.load_log WHERE file_name = ? AND outcome = ?", [load.file_name, load.outcome])
+        _log(con, load_id, load, 0, load.outcome)
+        _record_errors(con, load_id, load.rejected)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return load_id
+
+
+def clear_waiting(con, file_name: str) -> None:
+    con.execute("DELETE FROM raw.load_log WHERE file_name = ? AND outcome IN ('waiting_for_staff', 'not_ready')",
+                [file_name])
