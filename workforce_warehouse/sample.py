@@ -446,7 +446,7 @@ def council_codes(n: int) -> list[str]:
     return (list(DEFAULT_COUNCILS) + current)[:n]
 
 
-def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size: tuple[int, int] = (150, 320),
+def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size: tuple[int, int] = (250, 500),
              progress=print) -> dict[str, str]:
     """Write the landing folder. Returns {relative path: sha256} (also written as the sample manifest)."""
     if years < 1 or councils < 1:
