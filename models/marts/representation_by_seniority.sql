@@ -60,7 +60,7 @@ select
         "max(case when seniority_level = 'manager' then pct_of_known end) over (partition by geography_level, geography_code, period_end, source, service, ethnic_group)",
         "max(case when seniority_level = 'case_holder' then pct_of_known end) over (partition by geography_level, geography_code, period_end, source, service, ethnic_group)") }}
         as progression_ratio,
-    known_headcount,
+
     headcount_note, fte_note, councils_included,
     false as suppressed
 from shares

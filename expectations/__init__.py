@@ -1,0 +1,1 @@
+"""Great Expectations suites as code (see suites.py) and the runner that validates them via pandas."""

@@ -1,0 +1,1 @@
+"""The Dagster code location: `refresh` job, nightly schedule, landing-folder sensor."""

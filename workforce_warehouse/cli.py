@@ -1,0 +1,357 @@
+"""`workforce-warehouse`: sample, refresh, status, withdraw, serve (interfaces.md).
+
+The CLI is thin: it parses arguments, checks the environment, and runs the same Dagster job that the
+schedule and the sensor run, in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .config import ConfigError, Settings, load_settings
+from .lock import LockHeld, WarehouseLock
+
+EXIT_OK, EXIT_REJECTED, EXIT_BLOCKED, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+DAGSTER_YAML = """# Written by workforce-warehouse. Nothing phones home; one run at a time writes the warehouse.
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 1
+run_retries:
+  enabled: true
+  max_retries: 0
+"""
+
+
+def _say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _export_env(settings: Settings) -> None:
+    os.environ["WORKFORCE_HOME"] = str(settings.home)
+    os.environ["WORKFORCE_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def check_alliance(settings: Settings) -> None:
+    if settings.alliance == "all":
+        return
+    from .reference_data import _read_seed
+
+    codes = {r["alliance_code"] for r in _read_seed("alliances")}
+    if settings.alliance not in codes:
+        raise ConfigError(f"WORKFORCE_ALLIANCE={settings.alliance!r} is not an alliance_code in seeds/alliances.csv "
+                          f"(known: {', '.join(sorted(codes)) or 'none'}; or use 'all')")
+
+
+def preflight(settings: Settings) -> list[Path]:
+    """Key rules before anything is written: real files need the alliance key (exit 3)."""
+    from .ingest import SAMPLE_MANIFEST, landing_files, sample_manifest
+    from .loaders.core import sha256_of
+
+    files = [f for f in landing_files(settings) if f.name != SAMPLE_MANIFEST]
+    if settings.key is None:
+        manifest = sample_manifest(settings)
+        for p in files:
+            rel = p.relative_to(settings.landing).as_posix()
+            if manifest.get(rel) != sha256_of(p):
+                raise ConfigError(
+                    f"{rel} is not part of the bundled sample data and WORKFORCE_PSEUDONYMISATION_KEY is not set. "
+                    "Real files load only with the alliance's key (at least 32 characters) in that variable; "
+                    "nothing was loaded.")
+    return files
+
+
+def new_files(settings: Settings, files: list[Path]) -> list[Path]:
+    import duckdb
+
+    from .loaders.core import sha256_of
+
+    if not settings.warehouse_path.exists():
+        return files
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        done = set(con.execute("select file_name, file_sha256 from raw.load_log "
+                               "where outcome in ('loaded', 'superseded')").fetchall())
+    except duckdb.Error:
+        done = set()
+    finally:
+        con.close()
+    return [f for f in files if (f.name, sha256_of(f)) not in done]
+
+
+# --------------------------------------------------------------------------------------------------
+
+def cmd_sample(args) -> int:
+    from .sample import generate
+
+    settings = load_settings(args.home)
+    out = Path(args.out) if args.out else settings.landing
+    started = time.monotonic()
+    _say(f"Writing sample landing folder {out} ({args.councils} councils, {args.years} years, seed {args.seed})")
+    files = generate(out, councils=args.councils, years=args.years, seed=args.seed,
+                     progress=_say if args.councils <= 20 else (lambda m: None))
+    _say(f"Wrote {len(files)} files in {time.monotonic() - started:.1f}s. Next: workforce-warehouse refresh")
+    return EXIT_OK
+
+
+def cmd_refresh(args) -> int:
+    started = time.monotonic()
+    try:
+        settings = load_settings(args.home)
+        settings.ensure_dirs()
+        check_alliance(settings)
+        files = preflight(settings)
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    if args.only_new and not new_files(settings, files):
+        _say("Nothing new in the landing folder: no refresh needed (--only-new).")
+        return EXIT_OK
+    lock = WarehouseLock(settings)
+    try:
+        lock.acquire("workforce-warehouse refresh")
+    except LockHeld as exc:
+        _say(str(exc))
+        return EXIT_LOCKED
+    try:
+        return _run_refresh(settings, started)
+    finally:
+        lock.release()
+
+
+def _run_refresh(settings: Settings, started: float) -> int:
+    from dagster import DagsterInstance
+
+    from . import pipeline
+
+    _export_env(settings)
+    prepare_dagster_home(settings)
+    _say(f"Refreshing the warehouse in {settings.home}")
+    pipeline.ensure_dbt_manifest()
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("refresh")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={
+                "resources": {"warehouse": {"config": {"home": str(settings.home), "hold_lock": False}}},
+                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            },
+            tags={"workforce/trigger": "cli"},
+        )
+    return summarise(settings, result.run_id, result.success, started, result)
+
+
+def summarise(settings: Settings, run_id: str, success: bool, started: float, result=None) -> int:
+    from . import pipeline
+
+    load = pipeline.read_record(settings, run_id, "load")
+    checks = pipeline.read_record(settings, run_id, "checks")
+    pub = pipeline.read_record(settings, run_id, "publish")
+    _say("")
+    _say(f"Summary (run {run_id[:8]}, {time.monotonic() - started:.0f}s)")
+    rejected = []
+    if load:
+        _say(f"  files: {load['line']}")
+        rejected = [o for o in load["outcomes"] if o["outcome"] == "rejected"]
+        for o in rejected:
+            _say(f"    rejected {o['file']}: {o['message']}")
+    else:
+        _say("  files: the load stage did not finish")
+    if checks:
+        res = checks["results"]
+        dbt = [r for r in res if r["check_type"] == "dbt_test"]
+        gx = [r for r in res if r["check_type"] != "dbt_test"]
+        _say(f"  dbt tests: {sum(r['outcome'] == 'pass' for r in dbt)} passed, "
+             f"{sum(r['outcome'] != 'pass' for r in dbt)} failed")
+        _say(f"  expectations: {sum(r['outcome'] == 'pass' for r in gx)} passed, "
+             f"{sum(r['outcome'] != 'pass' for r in gx)} failed")
+        for r in res:
+            if r["outcome"] != "pass":
+                where = f"{r['layer']}.{r['table_name']}" + (f" ({r['council']})" if r["council"] else "")
+                _say(f"    [{r['severity']}] {r['check_name']} on {where}: {r['message'][:400]}")
+    if pub and pub["published"]:
+        _say(f"  published: {len(pub['tables'])} tables, {len(pub['councils'])} council files -> {settings.published}")
+        _say(f"    BI tools: {settings.published / 'alliance.duckdb'} (read-only) or {settings.published / 'parquet'}")
+        _say(f"    e.g. duckdb -readonly {settings.published / 'alliance.duckdb'} \"select * from wres_metrics limit 5\"")
+        return EXIT_REJECTED if rejected else EXIT_OK
+    if pub and not pub["published"]:
+        _say("  NOT published: blocking checks failed; the previous published copy is unchanged.")
+        for b in pub.get("blocking", [])[:20]:
+            where = f"{b['layer']}.{b['table_name']}" + (f" ({b['council']})" if b["council"] else "")
+            _say(f"    {b['check_name']} on {where}: {b['message'][:400]}")
+        _say(f"  attempt's manifest: {pub.get('manifest')}")
+        return EXIT_BLOCKED
+    # The run failed before publishing: say where.
+    if result is not None:
+        for ev in result.all_events:
+            if ev.is_failure and ev.event_specific_data is not None:
+                err = getattr(ev.event_specific_data, "error", None)
+                if err is not None:
+                    _say(f"  failed in {ev.step_key}: {err.message.strip()[:1500]}")
+                    if "ConfigError" in (err.cls_name or ""):
+                        return EXIT_CONFIG
+    _say("  NOT published: the refresh failed before publishing; the previous published copy is unchanged.")
+    return EXIT_BLOCKED
+
+
+def cmd_status(args) -> int:
+    import duckdb
+
+    try:
+        settings = load_settings(args.home)
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    runs = sorted((settings.logs / "runs").glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)[:5]
+    _say("Last runs:")
+    for r in runs:
+        pub = json.loads((r / "publish.json").read_text()) if (r / "publish.json").exists() else None
+        load = json.loads((r / "load.json").read_text()) if (r / "load.json").exists() else None
+        when = dt.datetime.fromtimestamp(r.stat().st_mtime).isoformat(timespec="seconds")
+        state = "published" if pub and pub["published"] else ("blocked" if pub else "failed before publishing")
+        _say(f"  {when} run {r.name[:8]}: {state}; files {load['line'] if load else '?'}")
+    if not runs:
+        _say("  none yet")
+    if settings.warehouse_path.exists():
+        try:
+            con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        except duckdb.IOException:
+            _say("The warehouse is being written by a refresh; try again in a moment.")
+            return EXIT_LOCKED
+        try:
+            rows = con.execute("""select la_code, source, dataset, period_label, status, coalesce(file, ''),
+                                         coalesce(message, '')
+                                  from marts.submissions
+                                  where is_latest and status <> 'loaded' order by la_code, source, dataset, period_end""").fetchall()
+            _say("Chase list (not loaded):" if rows else "Chase list: every expected submission is loaded.")
+            for r in rows:
+                _say(f"  {r[0]} {r[1]}/{r[2]} {r[3]}: {r[4]} {r[5]} {r[6][:160]}")
+        except duckdb.Error:
+            _say("Chase list: not built yet (run a refresh).")
+        finally:
+            con.close()
+    _say("Quarantined files:")
+    errs = sorted(settings.quarantine.rglob("*.errors.csv"))
+    for e in errs:
+        with e.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        first = rows[0]["message"] if rows else ""
+        _say(f"  {e.relative_to(settings.home).as_posix()[:-len('.errors.csv')]}: {len(rows)} error(s); {first[:200]}")
+    if not errs:
+        _say("  none")
+    return EXIT_OK
+
+
+def cmd_withdraw(args) -> int:
+    import duckdb
+
+    try:
+        settings = load_settings(args.home)
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    if not settings.warehouse_path.exists():
+        _say("There is no warehouse yet: nothing to withdraw.")
+        return EXIT_CONFIG
+    source = {"dfe_census": "csww_return"}.get(args.source, args.source)
+    try:
+        lock = WarehouseLock(settings).acquire("withdraw")
+    except LockHeld as exc:
+        _say(str(exc))
+        return EXIT_LOCKED
+    try:
+        con = duckdb.connect(str(settings.warehouse_path))
+        where, params = ["la_code = ?", "not withdrawn", "outcome = 'loaded'"], [args.la.upper()]
+        if args.period:
+            where.append("period_end = ?")
+            params.append(dt.date.fromisoformat(args.period))
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        n = con.execute(f"update raw.load_log set withdrawn = true, withdrawn_at = now()::timestamp "
+                        f"where {' and '.join(where)} returning load_id", params).fetchall()
+        con.close()
+    finally:
+        lock.release()
+    _say(f"Withdrew {len(n)} load(s) of {args.la.upper()}. The next refresh removes their rows from every mart "
+         "and published file; the load log keeps the record.")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    try:
+        settings = load_settings(args.home)
+        settings.ensure_dirs()
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    _export_env(settings)
+    prepare_dagster_home(settings)
+    from .pipeline import ensure_dbt_manifest
+
+    ensure_dbt_manifest()
+    cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
+           "--host", args.host, "--port", str(args.port)]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl+C stops it.")
+    return subprocess.call(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="workforce-warehouse",
+                                description="Workforce race-equality data warehouse for English social care.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sample", help="write synthetic landing files (plus the real DfE published files)")
+    s.add_argument("--out", help="landing folder to write (default <home>/landing)")
+    s.add_argument("--councils", type=int, default=6)
+    s.add_argument("--years", type=int, default=3)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--home")
+    s.set_defaults(func=cmd_sample)
+    r = sub.add_parser("refresh", help="load -> dbt build -> checks -> publish, through Dagster in process")
+    r.add_argument("--home")
+    r.add_argument("--only-new", action="store_true", help="do nothing unless a landing file is new or changed")
+    r.set_defaults(func=cmd_refresh)
+    st = sub.add_parser("status", help="last runs, the chase list and quarantined files")
+    st.add_argument("--home")
+    st.set_defaults(func=cmd_status)
+    w = sub.add_parser("withdraw", help="withdraw a council's loads (all, or one period or source)")
+    w.add_argument("--la", required=True)
+    w.add_argument("--period", help="period end YYYY-MM-DD")
+    w.add_argument("--source", choices=["council_hr", "csww_return", "dfe_census", "agency_use"])
+    w.add_argument("--home")
+    w.set_defaults(func=cmd_withdraw)
+    sv = sub.add_parser("serve", help="the Dagster UI with the schedule and the landing sensor")
+    sv.add_argument("--home")
+    sv.add_argument("--host", default=os.environ.get("WORKFORCE_SERVE_HOST", "127.0.0.1"))
+    sv.add_argument("--port", type=int, default=int(os.environ.get("WORKFORCE_SERVE_PORT", "3000")))
+    sv.set_defaults(func=cmd_serve)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The refresh, stage by stage. The Dagster assets call these functions; so can a test.
+
+load landing files -> dbt build (in Dagster) -> checks (dbt results + GX) -> publish.
+Each stage writes its part of the run summary under <home>/logs/runs/<run id>/ so the CLI can print
+one summary and choose its exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .config import PROJECT_DIR, Settings
+from .ingest import IngestSummary, ingest
+from .quality import CheckResult, dbt_results, gx_home, run_gx_checks, write_data_quality
+from .warehouse import connect, ensure_raw_schema
+
+MANIFEST = PROJECT_DIR / "target" / "manifest.json"
+
+
+def run_dir(settings: Settings, run_id: str) -> Path:
+    d = settings.logs / "runs" / run_id
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def record(settings: Settings, run_id: str, stage: str, data: dict) -> None:
+    (run_dir(settings, run_id) / f"{stage}.json").write_text(json.dumps(data, indent=1, default=str))
+
+
+def read_record(settings: Settings, run_id: str, stage: str) -> dict | None:
+    p = settings.logs / "runs" / run_id / f"{stage}.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def ensure_dbt_manifest(force: bool = False) -> Path:
+    """dagster-dbt needs target/manifest.json before the definitions load: `dbt parse` when it is missing
+    or older than any model, macro, seed or the project file."""
+    sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("models/**/*"), *PROJECT_DIR.glob("macros/**/*"),
+               *PROJECT_DIR.glob("seeds/*"), *PROJECT_DIR.glob("tests/data_tests/**/*")]
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0)
+    if force or not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
+        subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(PROJECT_DIR),
+                        "--profiles-dir", str(PROJECT_DIR / "profiles"), "--quiet"],
+                       check=True, cwd=PROJECT_DIR)
+    return MANIFEST
+
+
+def load_stage(settings: Settings, run_id: str, only: set[str] | None = None,
+               progress: Callable[[str], None] = print) -> IngestSummary:
+    progress("[1/4] load: landing files -> raw layer")
+    summary = ingest(settings, only=only, progress=progress)
+    record(settings, run_id, "load", {
+        "outcomes": [dataclasses.asdict(o) | {"errors": [dataclasses.asdict(e) for e in o.errors[:20]]}
+                     for o in summary.outcomes],
+        "line": summary.line(),
+    })
+    return summary
+
+
+def ensure_schema(settings: Settings) -> None:
+    con = connect(settings.warehouse_path)
+    try:
+        ensure_raw_schema(con)
+    finally:
+        con.close()
+
+
+def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None,
+                 progress: Callable[[str], None] = print) -> list[CheckResult]:
+    from expectations.suites import CHECKS
+
+    progress("[3/4] checks: dbt tests and Great Expectations suites")
+    if target_dir is None:
+        rec = read_record(settings, run_id, "dbt")
+        target_dir = Path(rec["target_path"]) if rec else PROJECT_DIR / "target"
+    results = dbt_results(target_dir)
+    dbt_failed = [r for r in results if r.outcome != "pass"]
+    progress(f"  dbt tests: {len(results) - len(dbt_failed)} passed, {len(dbt_failed)} failed")
+    con = connect(settings.warehouse_path)
+    try:
+        results += run_gx_checks(con, CHECKS, gx_home(settings), progress)
+        write_data_quality(con, results)
+    finally:
+        con.close()
+    record(settings, run_id, "checks", {"results": [dataclasses.asdict(r) for r in results]})
+    return results
+
+
+def publish_stage(settings: Settings, run_id: str, checks: list[CheckResult],
+                  progress: Callable[[str], None] = print):
+    from .publish import build_and_swap
+
+    progress("[4/4] publish: suppressed marts, council files, manifest")
+    blocking = [c for c in checks if c.blocks]
+    extra = {
+        "run_id": run_id,
+        "checks": {"passed": sum(c.outcome == "pass" for c in checks),
+                   "failed": [dataclasses.asdict(c) for c in checks if c.outcome != "pass"]},
+    }
+    result = build_and_swap(settings, extra, checks_blocked=bool(blocking), progress=progress)
+    checks_all = checks + result.checks
+    record(settings, run_id, "publish", {
+        "published": result.published, "tables": result.tables, "councils": result.councils,
+        "manifest": str(result.manifest_path) if result.manifest_path else None,
+        "blocking": [dataclasses.asdict(c) for c in checks_all if c.blocks],
+    })
+    return result

@@ -1,0 +1,205 @@
+"""Publish the marts for BI tools and council leads (outputs.md): suppressed, aggregates only, atomic.
+
+Everything is built in a hidden folder beside the published one, checked, then each file is swapped in
+with an atomic rename, so a BI tool that has a file open keeps a consistent copy and never sees half a
+refresh. When checks fail, nothing is swapped and the attempt's manifest is written beside the live one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from . import suppression
+from .config import PROJECT_DIR, Settings
+from .quality import CheckResult, frame_of
+
+PUBLISHED_TABLES = ("representation_by_seniority", "workforce_flows", "wres_metrics", "asye_outcomes", "agency_use",
+                    "census_reconciliation", "submissions", "data_quality")
+# Columns that would let a published table be linked to a person: never published.
+FORBIDDEN_COLUMNS = {"employee_key", "swe_key", "applicant_key", "engagement_key", "case_key", "load_id"}
+FAILED_MANIFEST = "manifest.failed.json"
+
+
+@dataclass
+class PublishResult:
+    published: bool
+    tables: dict[str, int] = field(default_factory=dict)
+    councils: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    manifest_path: Path | None = None
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def read_marts(settings: Settings) -> tuple[dict[str, pd.DataFrame], list[dict], list[str], dict[str, str]]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        frames = {}
+        for t in PUBLISHED_TABLES:
+            df = frame_of(con, f"select * from marts.{t}")
+            frames[t] = df.drop(columns=[c for c in df.columns if c in FORBIDDEN_COLUMNS])
+        loads = frame_of(con, """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
+                                        rows_loaded, finished_at
+                                 from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""")
+        councils = [r[0] for r in con.execute(
+            "select la_code from intermediate.int_alliance_councils order by la_code").fetchall()]
+        regions = dict(con.execute("select la_code, region_code from reference.local_authorities").fetchall())
+    finally:
+        con.close()
+    loads["period_end"] = loads["period_end"].astype(str)
+    loads["finished_at"] = loads["finished_at"].astype(str)
+    return frames, loads.to_dict(orient="records"), councils, regions
+
+
+def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
+    return {t: suppression.apply(t, df, threshold) for t, df in frames.items()}
+
+
+def council_rows(table: str, df: pd.DataFrame, la_code: str, region_code: str) -> pd.DataFrame:
+    """That council's rows plus the pooled rows it is compared with (each pooling at least 3 councils,
+    so the others cannot be worked out), the DfE's rows for its region and England; no other council."""
+    if df.empty:
+        return df
+    if table == "submissions":
+        return df[df["la_code"] == la_code]
+    if table == "data_quality":
+        return df[df["council"] == la_code]
+    level = df["geography_level"]
+    own = (level == "Local authority") & (df["geography_code"] == la_code)
+    pooled_ok = df["councils_included"].fillna(0) >= 3 if "councils_included" in df.columns else False
+    region = (level == "Region") & (df["geography_code"] == region_code) & (
+        pooled_ok | df["councils_included"].isna() if "councils_included" in df.columns else True)
+    alliance = (level == "Alliance") & pooled_ok
+    england = level == "England"
+    return df[own | region | alliance | england]
+
+
+def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    if path.exists():
+        path.unlink()
+    con = duckdb.connect(str(path))
+    try:
+        for t, df in frames.items():
+            con.register("_df", df)
+            con.execute(f"CREATE TABLE main.{t} AS SELECT * FROM _df")
+            con.unregister("_df")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def published_checks(frames: dict[str, pd.DataFrame], threshold: int) -> list[CheckResult]:
+    """No published count between 1 and threshold-1; no per-person column. Run on what is about to ship."""
+    out = []
+    for t, df in frames.items():
+        bad = 0
+        spec = suppression.SPECS.get(t)
+        for c in spec.counts if spec else ():
+            if c in df.columns:
+                bad += int(suppression.small_counts(df, spec, c, threshold).sum())
+        leaked = sorted(set(df.columns) & FORBIDDEN_COLUMNS)
+        ok = bad == 0 and not leaked
+        msg = "passed" if ok else (f"{bad} count(s) below the suppression threshold {threshold}"
+                                   + (f"; identifier columns {', '.join(leaked)}" if leaked else ""))
+        out.append(CheckResult("published_no_small_counts", "great_expectations", "published", t, None,
+                               "pass" if ok else "fail", "error", bad, msg))
+    return out
+
+
+def _chmod_tree(root: Path) -> None:
+    for p in [root, *root.rglob("*")]:
+        try:
+            p.chmod(0o750 if p.is_dir() else 0o640)
+        except OSError:
+            pass
+
+
+def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: bool,
+                   progress: Callable[[str], None] = print) -> PublishResult:
+    """Build the published copy beside the live one; swap it in unless a check blocks."""
+    pub = settings.published
+    pub.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    manifest = {
+        "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "git_revision": git_revision(),
+        "suppression_threshold": settings.suppression_threshold,
+        "alliance": settings.alliance,
+        **manifest_extra,
+    }
+    if checks_blocked:
+        manifest["published"] = False
+        manifest["reason"] = "a blocking data quality check failed; the previous published copy is unchanged"
+        path = pub / FAILED_MANIFEST
+        path.write_text(json.dumps(manifest, indent=1, default=str))
+        return PublishResult(False, manifest_path=path)
+    frames, loads, councils, regions = read_marts(settings)
+    shared = suppress_all(frames, settings.suppression_threshold)
+    checks = published_checks(shared, settings.suppression_threshold)
+    manifest["loads"] = loads
+    build = pub / f".build-{stamp}"
+    build.mkdir()
+    try:
+        (build / "parquet").mkdir()
+        _write_duckdb(build / "alliance.duckdb", shared)
+        for t, df in shared.items():
+            df.to_parquet(build / "parquet" / f"{t}.parquet", index=False)
+        for la in councils:
+            subset = {t: council_rows(t, df, la, regions.get(la, "")) for t, df in shared.items()}
+            (build / "councils" / la).mkdir(parents=True)
+            _write_duckdb(build / "councils" / la / "council.duckdb", subset)
+        manifest["tables"] = {t: len(df) for t, df in shared.items()}
+        manifest["councils"] = councils
+        manifest["published_checks"] = [c.__dict__ for c in checks]
+        if any(c.blocks for c in checks):
+            manifest["published"] = False
+            manifest["reason"] = "; ".join(f"{c.table_name}: {c.message}" for c in checks if c.blocks)
+            (pub / FAILED_MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
+            return PublishResult(False, checks=checks, manifest_path=pub / FAILED_MANIFEST)
+        manifest["published"] = True
+        (build / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
+        _chmod_tree(build)
+        _swap(build, pub)
+        stale = pub / FAILED_MANIFEST
+        if stale.exists():
+            stale.unlink()
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    progress(f"  published {len(shared)} tables and {len(councils)} council files to {pub}")
+    return PublishResult(True, tables=manifest["tables"], councils=councils, checks=checks,
+                         manifest_path=pub / "manifest.json")
+
+
+def _swap(build: Path, pub: Path) -> None:
+    """Move each built file over the live one with os.replace (atomic per file); then drop stale files."""
+    new_files = [p.relative_to(build) for p in build.rglob("*") if p.is_file() and p.name != "manifest.json"]
+    for rel in new_files:
+        target = pub / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(build / rel, target)
+    keep = {pub / r for r in new_files}
+    for sub in ("parquet", "councils"):
+        for p in (pub / sub).rglob("*") if (pub / sub).exists() else []:
+            if p.is_file() and p not in keep:
+                p.unlink()
+    for d in sorted((pub / "councils").glob("*"), reverse=True) if (pub / "councils").exists() else []:
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+    os.replace(build / "manifest.json", pub / "manifest.json")  # last: the manifest describes a whole copy
+    _chmod_tree(pub)

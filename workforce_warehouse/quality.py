@@ -1,0 +1,228 @@
+"""The data quality gate: dbt test results and Great Expectations suites, written to `data_quality`.
+
+A failing `error` check blocks publishing (the previous published copy stays, `refresh` exits 2);
+a failing `warn` check publishes and is listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .config import PROJECT_DIR, Settings
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@dataclass
+class CheckResult:
+    check_name: str
+    check_type: str  # dbt_test | great_expectations
+    layer: str
+    table_name: str
+    council: str | None
+    outcome: str  # pass | fail | error
+    severity: str  # error | warn
+    failing_rows: int
+    message: str
+
+    @property
+    def blocks(self) -> bool:
+        return self.outcome != "pass" and self.severity == "error"
+
+
+DQ_COLUMNS = ["check_name", "check_type", "layer", "table_name", "council", "outcome", "severity", "failing_rows",
+              "message", "checked_at"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# dbt
+# ---------------------------------------------------------------------------------------------------
+
+def dbt_results(target_dir: Path = PROJECT_DIR / "target") -> list[CheckResult]:
+    """Every dbt test (and any model error) of the last `dbt build`, from run_results.json."""
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return [CheckResult("dbt_build", "dbt_test", "dbt", "", None, "error", "error", 0,
+                            "dbt produced no run_results.json: the build did not run")]
+    results = json.loads(path.read_text())["results"]
+    manifest = {}
+    mpath = target_dir / "manifest.json"
+    if mpath.exists():
+        manifest = json.loads(mpath.read_text()).get("nodes", {})
+    out = []
+    for r in results:
+        uid = r["unique_id"]
+        node = manifest.get(uid, {})
+        kind = uid.split(".")[0]
+        status = r.get("status")
+        if kind == "test":
+            severity = (node.get("config") or {}).get("severity", "ERROR").lower()
+            attached = node.get("attached_node") or ""
+            table = attached.split(".")[-1] if attached else ",".join(
+                d.split(".")[-1] for d in (node.get("depends_on") or {}).get("nodes", []))
+            layer = _layer_of(manifest.get(attached, {}).get("path", "") if attached else "")
+            outcome = {"pass": "pass", "fail": "fail", "warn": "fail", "error": "error", "skipped": "error"}.get(
+                status, "error")
+            message = r.get("message") or ("passed" if outcome == "pass" else status)
+            if status == "skipped":
+                message = "skipped: a model it tests did not build"
+            out.append(CheckResult(node.get("name", uid), "dbt_test", layer, table, None, outcome,
+                                   "warn" if status == "warn" or severity == "warn" else "error",
+                                   int(r.get("failures") or 0), message))
+        elif status in ("error", "skipped") and kind in ("model", "seed", "snapshot"):
+            out.append(CheckResult(f"build {uid.split('.')[-1]}", "dbt_test", _layer_of(node.get("path", "")),
+                                   uid.split(".")[-1], None, "error", "error", 0,
+                                   r.get("message") or f"{kind} {status}"))
+    return out
+
+
+def _layer_of(path: str) -> str:
+    for layer in ("staging", "intermediate", "marts"):
+        if path.startswith(layer):
+            return layer
+    return "raw" if not path else path.split("/")[0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Great Expectations (pandas datasource)
+# ---------------------------------------------------------------------------------------------------
+
+class GxRunner:
+    """One GX file context under <home>/gx; suites are (re)registered from expectations/suites.py."""
+
+    def __init__(self, home: Path | None):
+        import great_expectations as gx
+
+        if home is None:
+            self.context = gx.get_context(mode="ephemeral")
+        else:
+            home.mkdir(parents=True, exist_ok=True)
+            self.context = gx.get_context(mode="file", project_root_dir=str(home))
+        try:
+            self.context.variables.progress_bars = {"globally": False}
+        except Exception:  # older/newer config shapes: progress bars only
+            pass
+        self.datasource = self.context.data_sources.add_or_update_pandas("warehouse")
+        self._assets: dict[str, object] = {}
+
+    def validate(self, check, frame: pd.DataFrame, batch_label: str = "all"):
+        import great_expectations as gx
+
+        name = f"{check.layer}__{check.name}"
+        asset = self._assets.get(name)
+        if asset is None:
+            try:
+                asset = self.datasource.get_asset(name)
+            except (LookupError, Exception):
+                asset = self.datasource.add_dataframe_asset(name)
+            self._assets[name] = asset
+        try:
+            batch_def = asset.get_batch_definition("whole")
+        except (KeyError, LookupError, Exception):
+            batch_def = asset.add_batch_definition_whole_dataframe("whole")
+        suite = gx.ExpectationSuite(name=name)
+        for exp in check.expectations(check.params):
+            suite.add_expectation(exp)
+        suite = self.context.suites.add_or_update(suite)
+        vd = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+        return vd.run(batch_parameters={"dataframe": frame},
+                      result_format={"result_format": "COMPLETE", "unexpected_index_column_names": []})
+
+    def build_docs(self) -> None:
+        try:
+            self.context.build_data_docs()
+        except Exception:  # docs are a convenience; never fail a refresh over them
+            pass
+
+
+def _describe_failure(check, frame: pd.DataFrame, res) -> tuple[int, str]:
+    failing = 0
+    parts = []
+    for r in res.results:
+        if r.success:
+            continue
+        cfg = r.expectation_config
+        result = r.result or {}
+        n = int(result.get("unexpected_count") or 0)
+        if cfg.type == "expect_table_row_count_to_equal":
+            n = int(result.get("observed_value") or 0)
+        failing += n
+        kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
+        idx = result.get("unexpected_index_list") or []
+        rows = frame.loc[[i for i in idx if i in frame.index][:5]] if idx else (
+            frame.head(5) if cfg.type == "expect_table_row_count_to_equal" else frame.iloc[0:0])
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items() if k in _ID_COLUMNS or k in kwargs.values())
+                          for _, row in rows.iterrows())
+        parts.append(f"{cfg.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}): {n} failing"
+                     + (f" e.g. {shown}" if shown else ""))
+    return failing, " | ".join(parts)
+
+
+_ID_COLUMNS = {"council", "period_end", "period_label", "measure", "metric", "file_name", "source", "dataset",
+               "seniority_level", "service", "geography_level"}
+
+
+def run_gx_checks(con, checks, gx_home: Path | None, progress: Callable[[str], None] = print,
+                  build_docs: bool = True) -> list[CheckResult]:
+    runner = GxRunner(gx_home)
+    out: list[CheckResult] = []
+    for check in checks:
+        try:
+            frame = frame_of(con, check.query)
+        except Exception as exc:  # the relation is missing or broken: that is itself a failure
+            out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, None, "error",
+                                   check.severity, 0, f"could not read the data for this check: {exc}"))
+            continue
+        batches = [(None, frame)]
+        if check.batch_by and check.batch_by in frame.columns and len(frame):
+            batches = [(str(k), g) for k, g in frame.groupby(check.batch_by, dropna=False)]
+        for council, part in batches:
+            res = runner.validate(check, part.reset_index(drop=True))
+            if res.success:
+                out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, council,
+                                       "pass", check.severity, 0, "passed"))
+            else:
+                n, msg = _describe_failure(check, part.reset_index(drop=True), res)
+                out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, council,
+                                       "fail", check.severity, n, msg))
+    if build_docs:
+        runner.build_docs()
+    failed = [r for r in out if r.outcome != "pass"]
+    progress(f"  great expectations: {len(out) - len(failed)} passed, {len(failed)} failed")
+    return out
+
+
+def frame_of(con, query: str) -> pd.DataFrame:
+    """The relation as a pandas DataFrame, read through Arrow."""
+    return con.execute(query).fetch_arrow_table().to_pandas()
+
+
+def write_data_quality(con, results: list[CheckResult]) -> None:
+    now = dt.datetime.now()
+    rows = [dict(asdict(r), checked_at=now) for r in results]
+    df = pd.DataFrame(rows, columns=DQ_COLUMNS)
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.register("_dq", df)
+    try:
+        con.execute("""CREATE OR REPLACE TABLE marts.data_quality AS
+                       SELECT check_name::VARCHAR AS check_name, check_type::VARCHAR AS check_type,
+                              layer::VARCHAR AS layer, table_name::VARCHAR AS table_name, council::VARCHAR AS council,
+                              outcome::VARCHAR AS outcome, severity::VARCHAR AS severity,
+                              failing_rows::BIGINT AS failing_rows, message::VARCHAR AS message,
+                              checked_at::TIMESTAMP AS checked_at
+                       FROM _dq""")
+    finally:
+        con.unregister("_dq")
+
+
+def gx_home(settings: Settings) -> Path:
+    return settings.home / "quality"
