@@ -103,18 +103,25 @@ def suppress(df: pd.DataFrame, spec: TableSpec, threshold: int) -> pd.DataFrame:
     return out
 
 
+def _cell_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """One integer per distinct combination of `keys` (NULLs included)."""
+    if not keys:
+        return np.zeros(len(df), dtype=np.int64)
+    return df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+
+
 def _secondary(df: pd.DataFrame, keys: list[str], h: Hierarchy, col: str, hidden: dict[str, np.ndarray],
                active: np.ndarray) -> bool:
     mask = hidden[col]
     if not mask.any():
         return False
     # index rows by (cell, member)
-    cell = df[keys].astype(str).agg("\x1f".join, axis=1) if keys else pd.Series("", index=df.index)
-    member = df[h.member].astype(str)
+    cell = _cell_ids(df, keys)
+    member = df[h.member].astype(str).to_numpy()
     values = pd.to_numeric(df[col], errors="coerce").fillna(0).to_numpy(dtype=float)
-    pos = {(c, m): i for i, (c, m) in enumerate(zip(cell.to_numpy(), member.to_numpy()))}
+    pos = {(c, m): i for i, (c, m) in enumerate(zip(cell, member))}
     changed = False
-    for c in pd.unique(cell[mask]):
+    for c in np.unique(cell[mask]):
         for total, parts in h.sums:
             members = [total, *parts]
             idx = [pos.get((c, m)) for m in members]
@@ -200,18 +207,13 @@ def _progression_after_suppression(df: pd.DataFrame) -> pd.DataFrame:
     """The progression ratio comes from the manager and case-holder rows: hidden if either is hidden,
     and every share in a cell is hidden when its Known headcount is."""
     cell = ["geography_level", "geography_code", "period_end", "source", "service"]
-    hidden_known = df[(df["ethnic_group"] == "Known") & df["suppressed"]][cell + ["seniority_level"]]
-    if not hidden_known.empty:
-        key = df[cell + ["seniority_level"]].astype(str).agg("|".join, axis=1)
-        bad = set(hidden_known.astype(str).agg("|".join, axis=1))
-        m = key.isin(bad).to_numpy()
-        df.loc[m, "pct_of_known"] = None
-    grp = cell + ["ethnic_group"]
-    levels = df[df["seniority_level"].isin(["manager", "case_holder"])]
-    gone = levels[levels["pct_of_known"].isna()][grp].drop_duplicates()
-    if not gone.empty:
-        key = df[grp].astype(str).agg("|".join, axis=1)
-        bad = set(gone.astype(str).agg("|".join, axis=1))
-        m = key.isin(bad).to_numpy() & (df["source"] != "dfe_published").to_numpy()
+    level_cell = _cell_ids(df, cell + ["seniority_level"])
+    known_hidden = (df["ethnic_group"] == "Known").to_numpy() & df["suppressed"].to_numpy(dtype=bool)
+    if known_hidden.any():
+        df.loc[np.isin(level_cell, level_cell[known_hidden]), "pct_of_known"] = None
+    group_cell = _cell_ids(df, cell + ["ethnic_group"])
+    ladder = df["seniority_level"].isin(["manager", "case_holder"]).to_numpy() & df["pct_of_known"].isna().to_numpy()
+    if ladder.any():
+        m = np.isin(group_cell, group_cell[ladder]) & (df["source"] != "dfe_published").to_numpy()
         df.loc[m, "progression_ratio"] = None
     return df
