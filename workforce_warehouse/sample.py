@@ -421,6 +421,21 @@ def _write_xlsx(path: Path, sheets: dict[str, list[dict]], columns: dict[str, li
                 values.append(v)
             ws.append(values)
     wb.save(path)
+    _freeze_zip(path)
+
+
+def _freeze_zip(path: Path) -> None:
+    """Make a saved workbook byte-identical across runs: fixed entry times and document timestamps."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", b"2025-04-01T00:00:00Z", data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 4, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 DATASET_COLUMNS = {
