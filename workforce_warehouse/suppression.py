@@ -89,18 +89,27 @@ def suppress(df: pd.DataFrame, spec: TableSpec, threshold: int) -> pd.DataFrame:
     any_hidden = np.zeros(len(out), dtype=bool)
     for c, mask in hidden.items():
         if mask.any():
-            out[c] = out[c].astype("float64").where(~mask, np.nan).astype(out[c].dtype if out[c].dtype.kind == "f"
-                                                                          else "Int64")
+            _set_null(out, c, mask)
             for d in spec.derived.get(c, ()):
                 if d in out.columns:
-                    out.loc[mask, d] = None
+                    _set_null(out, d, mask)
         any_hidden |= mask
     for d in spec.row_derived:
-        if d in out.columns:
-            out.loc[any_hidden, d] = None
+        if d in out.columns and any_hidden.any():
+            _set_null(out, d, any_hidden)
     out["suppressed"] = any_hidden | (out["suppressed"].fillna(False).astype(bool).to_numpy()
                                       if "suppressed" in out.columns else False)
     return out
+
+
+def _set_null(df: pd.DataFrame, column: str, mask: np.ndarray) -> None:
+    """NULL the masked cells, widening the column's type where it cannot hold a NULL (int, bool)."""
+    kind = df[column].dtype.kind
+    if kind in "iu":
+        df[column] = df[column].astype("Int64")
+    elif kind == "b":
+        df[column] = df[column].astype("boolean")
+    df.loc[mask, column] = None
 
 
 def _cell_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
