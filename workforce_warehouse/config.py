@@ -74,7 +74,7 @@ class Settings:
             # The analysts' warehouse and the quarantine hold pseudonymised person-level rows: owner only.
             for d in (self.warehouse_dir, self.quarantine):
                 d.chmod(0o700)
-            probe = self.home / ".write-test"
+            probe = self.home / f".write-test-{os.getpid()}"
             probe.write_text("ok")
             probe.unlink()
         except OSError as exc:

@@ -17,6 +17,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ["WORKFORCE_PSEUDONYMISATION_KEY"] = TEST_KEY  # module-scoped fixtures run before autouse ones
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from workforce_warehouse import pipeline
 from workforce_warehouse.config import PROJECT_DIR
@@ -36,7 +36,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator(),
+# dbt tests are not Dagster asset checks here: a failing test must not stop the run before the checks stage,
+# which reads every test's result from run_results.json, writes data_quality and decides whether to publish.
+TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR,
             name="dbt_models")
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     settings = warehouse.settings()
@@ -47,7 +52,20 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     say("[2/4] dbt build: seeds, staging -> intermediate -> marts, with dbt tests")
     # Failing tests do not stop the run here: the checks stage reads run_results.json and decides.
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
+    outputs = {}
+    for event in invocation.stream():
+        if isinstance(event, dg.Output):
+            outputs[context.assets_def.keys_by_output_name[event.output_name]] = event
+        elif isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
+            outputs[event.asset_key] = event
+        else:
+            yield event  # observations (test results), logs
+    # Outputs go out in dependency order. A model dbt skipped (an upstream test failed) keeps its previous
+    # table: it is reported as not rebuilt, so the checks stage still runs, records the failure and blocks
+    # publishing, rather than Dagster skipping everything downstream.
+    for key in _topological(context.assets_def, context.selected_asset_keys):
+        yield outputs.get(key) or dg.MaterializeResult(asset_key=key, metadata={
+            "dbt_status": "not rebuilt: dbt skipped or failed it; the table is unchanged from the last build"})
     pipeline.record(settings, context.run_id, "dbt", {"target_path": str(invocation.target_path)})
     results = invocation.get_artifact("run_results.json").get("results", [])
     counts: dict[str, int] = {}
@@ -58,5 +76,22 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 
 # The dbt executable of this environment, whether or not the environment's bin folder is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+def _topological(assets_def: dg.AssetsDefinition, keys) -> list[dg.AssetKey]:
+    deps = {k: set(assets_def.asset_deps.get(k, set())) & set(keys) for k in keys}
+    order, seen = [], set()
+
+    def visit(k):
+        if k in seen:
+            return
+        seen.add(k)
+        for d in sorted(deps[k], key=lambda x: x.to_user_string()):
+            visit(d)
+        order.append(k)
+
+    for k in sorted(keys, key=lambda x: x.to_user_string()):
+        visit(k)
+    return order
+
+
 dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(PROJECT_DIR / "profiles"),
                               dbt_executable=DBT_EXECUTABLE if Path(DBT_EXECUTABLE).exists() else "dbt")

@@ -1,0 +1,219 @@
+"""`workforce-warehouse refresh` end to end through Dagster on the hand-made fixture: what is published,
+what a council lead's file holds, suppression in shared outputs, blocked publishes, one writer at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT, TEST_KEY
+from handmade import A, B, RAW_SWE, SECRET_DOB, SECRET_NAME, SECRET_SURNAME, write_landing
+from workforce_warehouse.cli import main
+from workforce_warehouse.config import REFERENCE_DIR
+
+TABLES = ["representation_by_seniority", "workforce_flows", "wres_metrics", "asye_outcomes", "agency_use",
+          "census_reconciliation", "submissions", "data_quality"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e")
+    write_landing(home / "landing")
+    (home / "landing" / "dfe_census").mkdir(parents=True)
+    for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
+        shutil.copy(f, home / "landing" / "dfe_census" / f.name)
+    assert main(["refresh", "--home", str(home)]) == 0
+    return home
+
+
+def published(home: Path, table: str, where: str = "true", db: str = "alliance.duckdb") -> list[dict]:
+    con = duckdb.connect(str(home / "published" / db), read_only=True)
+    try:
+        cur = con.execute(f"select * from main.{table} where {where}")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def test_published_layout_and_manifest(home):
+    pub = home / "published"
+    assert (pub / "alliance.duckdb").exists() and (pub / "manifest.json").exists()
+    for t in TABLES:
+        assert (pub / "parquet" / f"{t}.parquet").exists(), t
+    assert sorted(p.name for p in (pub / "councils").iterdir()) == sorted([A, B])
+    manifest = json.loads((pub / "manifest.json").read_text())
+    assert manifest["published"] is True and manifest["suppression_threshold"] == 5
+    loaded = {(x["file_name"], x["file_sha256"]) for x in manifest["loads"]}
+    staff = home / "landing" / "council_hr" / f"hr_{A}_2024-03-31_staff.csv"
+    assert (staff.name, sha(staff)) in loaded
+    assert manifest["checks"]["passed"] > 50
+
+
+def test_small_counts_suppressed_in_shared_outputs_but_not_in_the_warehouse(home):
+    # metric 8 for A: BME 2 leavers of 12 -> the 2 is hidden in the published copy, with the ratio and CI
+    row = published(home, "wres_metrics", f"geography_code = '{A}' and metric = '8' and comparison_group = 'BME' "
+                                          "and service = 'all'")[0]
+    assert row["group_numerator"] is None and row["relative_likelihood"] is None and row["ci_lower"] is None
+    assert row["suppressed"] is True
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    assert con.execute(f"select group_numerator from marts.wres_metrics where geography_code = '{A}' and metric = '8' "
+                       "and comparison_group = 'BME' and service = 'all'").fetchone() == (2,)
+    con.close()
+    # metric 2 for A is 6 of 30 vs 20 of 40: shown
+    m2 = published(home, "wres_metrics", f"geography_code = '{A}' and metric = '2' and comparison_group = 'BME'")[0]
+    assert m2["relative_likelihood"] == pytest.approx(0.4) and m2["suppressed"] is False
+
+
+def test_council_file_holds_no_other_council(home):
+    for la, other in ((A, B), (B, A)):
+        con = duckdb.connect(str(home / "published" / "councils" / la / "council.duckdb"), read_only=True)
+        try:
+            tables = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+            assert sorted(tables) == sorted(TABLES)
+            for t in tables:
+                cols = [r[0] for r in con.execute(f"describe main.{t}").fetchall()]
+                for c in ("la_code", "geography_code", "council"):
+                    if c in cols:
+                        values = {r[0] for r in con.execute(f"select distinct {c} from main.{t}").fetchall()}
+                        assert other not in values, (la, t, c)
+                if "geography_level" in cols and "councils_included" in cols:
+                    levels = con.execute(f"select distinct geography_level, geography_code from main.{t} "
+                                         "where geography_level = 'Local authority'").fetchall()
+                    assert all(code == la for _, code in levels), (t, levels)
+                    # two councils only: no pooled row may reveal the other one
+                    assert con.execute(f"select count(*) from main.{t} where geography_level in ('Region', 'Alliance') "
+                                       "and councils_included is not null").fetchone()[0] == 0
+        finally:
+            con.close()
+
+
+def test_published_files_hold_no_person_level_data(home):
+    secrets = [SECRET_NAME, SECRET_SURNAME, SECRET_DOB, "1981-02-03", RAW_SWE, "SW0000077001"]
+    for p in (home / "published").rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            for s in secrets:
+                assert s.encode() not in data, (p, s)
+    con = duckdb.connect(str(home / "published" / "alliance.duckdb"), read_only=True)
+    cols = {r[0] for r in con.execute("select column_name from information_schema.columns").fetchall()}
+    con.close()
+    assert not cols & {"employee_key", "swe_key", "applicant_key", "engagement_key", "case_key"}
+
+
+def test_file_permissions(home):
+    assert stat.S_IMODE((home / "warehouse").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "quarantine").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "published" / "alliance.duckdb").stat().st_mode) == 0o640
+
+
+def test_data_quality_lists_dbt_and_gx_checks(home):
+    rows = published(home, "data_quality")
+    kinds = {r["check_type"] for r in rows}
+    assert kinds == {"dbt_test", "great_expectations"}
+    assert all(r["outcome"] == "pass" for r in rows if r["severity"] == "error")
+
+
+def test_status_runs(home, capsys):
+    assert main(["status", "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert "Last runs:" in out and "published" in out
+
+
+def test_bi_reads_through_sqlalchemy_read_only_while_a_refresh_runs(home, tmp_path):
+    """The path Superset uses: SQLAlchemy + duckdb-engine, read-only, on the published file, while another
+    refresh rebuilds it; every read sees a whole, consistent copy."""
+    from sqlalchemy import create_engine, text
+
+    # a new file makes the next refresh load and republish
+    extra = home / "landing" / "council_hr" / f"hr_{A}_2024-03-31_cpd.csv"
+    extra.write_bytes(extra.read_bytes() + b"W5,A9,2023-10-01,Y,N\n")
+    env = dict(os.environ, WORKFORCE_PSEUDONYMISATION_KEY=TEST_KEY, DAGSTER_HOME=str(tmp_path / "dagster"))
+    proc = subprocess.Popen([sys.executable, "-m", "workforce_warehouse.cli", "refresh", "--home", str(home)],
+                            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    reads = 0
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            engine = create_engine(f"duckdb:///{home / 'published' / 'alliance.duckdb'}",
+                                   connect_args={"read_only": True})
+            with engine.connect() as conn:
+                for t in TABLES:
+                    n = conn.execute(text(f"select count(*) from {t}")).scalar()
+                    assert n is not None and (n > 0 or t in ("agency_use", "census_reconciliation"))
+                total = conn.execute(text("select count(*) from wres_metrics where geography_level = 'Alliance'")).scalar()
+                assert total > 0
+            engine.dispose()
+            reads += 1
+            time.sleep(0.2)
+        out = proc.communicate(timeout=300)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out[-3000:]
+    assert reads >= 3
+
+
+def test_second_refresh_while_one_holds_the_lock_exits_4(home, tmp_path):
+    from workforce_warehouse.config import load_settings
+    from workforce_warehouse.lock import WarehouseLock
+
+    lock = WarehouseLock(load_settings(home)).acquire("test holder")
+    try:
+        assert main(["refresh", "--home", str(home)]) == 4
+    finally:
+        lock.release()
+
+
+def test_concurrent_refreshes_one_exits_4_and_the_warehouse_stays_good(home, tmp_path):
+    env = dict(os.environ, WORKFORCE_PSEUDONYMISATION_KEY=TEST_KEY, WORKFORCE_LOCK_TIMEOUT_SECONDS="0")
+    cmd = [sys.executable, "-m", "workforce_warehouse.cli", "refresh", "--home", str(home)]
+    procs = [subprocess.Popen(cmd, cwd=PROJECT, env=dict(env, DAGSTER_HOME=str(tmp_path / f"d{i}")),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 4], outs
+    loser = outs[[p.returncode for p in procs].index(4)]
+    assert "Another refresh holds the warehouse lock" in loser and "pid" in loser
+    rows = published(home, "data_quality", "severity = 'error' and outcome <> 'pass'")
+    assert rows == []
+
+
+def test_blocked_publish_keeps_the_old_copy(home):
+    """Corrupt the raw layer in a way ingestion would never let through (a duplicate staff row): the dbt
+    uniqueness test fails, publishing is blocked with exit 2, and the published copy is unchanged."""
+    before = {p: sha(p) for p in (home / "published").rglob("*") if p.is_file()}
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
+    con.execute(f"insert into raw.hr_staff select * from raw.hr_staff where la_code = '{A}' limit 1")
+    con.execute("update raw.load_log set rows_loaded = rows_loaded + 1 where dataset = 'staff' and outcome = 'loaded' "
+                f"and la_code = '{A}'")
+    con.close()
+    try:
+        assert main(["refresh", "--home", str(home)]) == 2
+        after = {p: sha(p) for p in (home / "published").rglob("*") if p.is_file() and p.name != "manifest.failed.json"}
+        assert after == before
+        failed = json.loads((home / "published" / "manifest.failed.json").read_text())
+        assert failed["published"] is False
+        names = {c["check_name"] for c in failed["checks"]["failed"]}
+        assert any("unique_combination_of_columns_stg_council_hr__staff" in n for n in names), names
+    finally:
+        con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
+        con.execute(f"""delete from raw.hr_staff where rowid in (
+            select max(rowid) from raw.hr_staff where la_code = '{A}' group by employee_key, period_end having count(*) > 1)""")
+        con.execute("update raw.load_log set rows_loaded = rows_loaded - 1 where dataset = 'staff' and outcome = 'loaded' "
+                    f"and la_code = '{A}'")
+        con.close()
