@@ -1,6 +1,7 @@
 -- Children's social workers' flows per council and period end, as counts (rates come after pooling).
 -- council_hr: service children, the six social-work roles, registered; no cases, absence or vacancies
--- (NULL, note z); agency FTE from the agency return of the quarter ending on the period end.
+-- (NULL; note z in the mart); agency FTE from the agency return of the quarter ending on the period end
+-- (NULL, note x, when there is none).
 -- csww_return: every measure, as dfe-census.md lists them.
 with hr_staff as (
     select * from {{ ref('stg_council_hr__staff') }} where is_childrens_social_worker
@@ -35,9 +36,7 @@ hr_flows as (
     select hr.*,
         case when ar.la_code is not null then coalesce(a.agency_fte, 0) end::double as agency_fte,
         null::double as vacancy_fte, null::double as case_holders_fte, null::double as cases,
-        null::double as working_days_lost_fte,
-        case when ar.la_code is null then 'x' end as agency_fte_note,
-        'z' as vacancy_fte_note, 'z' as case_holders_fte_note, 'z' as cases_note, 'z' as working_days_lost_fte_note
+        null::double as working_days_lost_fte
     from hr
     left join agency_returns as ar on ar.la_code = hr.la_code and ar.quarter_end = hr.period_end
     left join agency_q as a on a.la_code = hr.la_code and a.quarter_end = hr.period_end
@@ -71,11 +70,9 @@ csww_flows as (
 )
 
 select la_code, period_end, source, inpost_fte, inpost_headcount, starters_fte, starters_headcount, leavers_fte,
-    leavers_headcount, agency_fte, vacancy_fte, case_holders_fte, cases, working_days_lost_fte,
-    agency_fte_note, vacancy_fte_note, case_holders_fte_note, cases_note, working_days_lost_fte_note
+    leavers_headcount, agency_fte, vacancy_fte, case_holders_fte, cases, working_days_lost_fte
 from hr_flows
 union all
 select la_code, period_end, source, inpost_fte, inpost_headcount, starters_fte, starters_headcount, leavers_fte,
-    leavers_headcount, agency_fte, vacancy_fte, case_holders_fte, cases, working_days_lost_fte,
-    null, null, null, null, null
+    leavers_headcount, agency_fte, vacancy_fte, case_holders_fte, cases, working_days_lost_fte
 from csww_flows

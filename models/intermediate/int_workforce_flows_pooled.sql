@@ -1,5 +1,4 @@
 {{ pool_geographies(ref('int_workforce_flows_counted'),
-    dims=['period_end', 'source', 'agency_fte_note', 'vacancy_fte_note', 'case_holders_fte_note', 'cases_note',
-          'working_days_lost_fte_note'],
+    dims=['period_end', 'source'],
     sums=['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount', 'leavers_fte', 'leavers_headcount',
           'agency_fte', 'vacancy_fte', 'case_holders_fte', 'cases', 'working_days_lost_fte']) }}

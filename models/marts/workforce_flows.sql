@@ -9,8 +9,14 @@ with own as (
         {{ flow_rates() }},
         null as inpost_fte_note, null as inpost_headcount_note, null as starters_fte_note,
         null as starters_headcount_note, null as leavers_fte_note, null as leavers_headcount_note,
-        case when agency_fte is null then coalesce(agency_fte_note, 'x') end as agency_fte_note,
-        vacancy_fte_note, case_holders_fte_note, cases_note, working_days_lost_fte_note,
+        -- the HR extract carries no vacancies, cases or absence (z); agency FTE needs an agency return (x)
+        case when agency_fte is null then 'x' end as agency_fte_note,
+        case when vacancy_fte is null then case when source = 'council_hr' then 'z' else 'x' end end as vacancy_fte_note,
+        case when case_holders_fte is null then case when source = 'council_hr' then 'z' else 'x' end end
+            as case_holders_fte_note,
+        case when cases is null then case when source = 'council_hr' then 'z' else 'x' end end as cases_note,
+        case when working_days_lost_fte is null then case when source = 'council_hr' then 'z' else 'x' end end
+            as working_days_lost_fte_note,
         councils_included
     from {{ ref('int_workforce_flows_pooled') }}
 ),
