@@ -11,6 +11,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -53,8 +54,10 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
 def load_stage(settings: Settings, run_id: str, only: set[str] | None = None,
                progress: Callable[[str], None] = print) -> IngestSummary:
     progress("[1/4] load: landing files -> raw layer")
+    started = time.monotonic()
     summary = ingest(settings, only=only, progress=progress)
     record(settings, run_id, "load", {
+        "seconds": time.monotonic() - started,
         "outcomes": [dataclasses.asdict(o) | {"errors": [dataclasses.asdict(e) for e in o.errors[:20]]}
                      for o in summary.outcomes],
         "line": summary.line(),
@@ -75,6 +78,7 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
     from expectations.suites import CHECKS
 
     progress("[3/4] checks: dbt tests and Great Expectations suites")
+    started = time.monotonic()
     if target_dir is None:
         rec = read_record(settings, run_id, "dbt")
         target_dir = Path(rec["target_path"]) if rec else PROJECT_DIR / "target"
@@ -87,7 +91,8 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
         write_data_quality(con, results)
     finally:
         con.close()
-    record(settings, run_id, "checks", {"results": [dataclasses.asdict(r) for r in results]})
+    record(settings, run_id, "checks", {"seconds": time.monotonic() - started,
+                                        "results": [dataclasses.asdict(r) for r in results]})
     return results
 
 
@@ -96,6 +101,7 @@ def publish_stage(settings: Settings, run_id: str, checks: list[CheckResult],
     from .publish import build_and_swap
 
     progress("[4/4] publish: suppressed marts, council files, manifest")
+    started = time.monotonic()
     blocking = [c for c in checks if c.blocks]
     extra = {
         "run_id": run_id,
@@ -105,7 +111,7 @@ def publish_stage(settings: Settings, run_id: str, checks: list[CheckResult],
     result = build_and_swap(settings, extra, checks_blocked=bool(blocking), progress=progress)
     checks_all = checks + result.checks
     record(settings, run_id, "publish", {
-        "published": result.published, "tables": result.tables, "councils": result.councils,
+        "seconds": time.monotonic() - started, "published": result.published, "tables": result.tables, "councils": result.councils,
         "manifest": str(result.manifest_path) if result.manifest_path else None,
         "blocking": [dataclasses.asdict(c) for c in checks_all if c.blocks],
     })

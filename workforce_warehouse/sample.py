@@ -340,7 +340,14 @@ def csww_xml(c: Council, year: int, rng: random.Random, agency: list[dict]) -> s
     return out.getvalue()
 
 
-def agency_engagements(c: Council, councils: list[Council], q_start: dt.date, q_end: dt.date,
+def agency_leavers(councils: list[Council], q_start: dt.date, q_end: dt.date) -> list[tuple[Person, str]]:
+    """Permanent staff of any council who left for agency work shortly before or during the quarter."""
+    return [(p, o.la_code) for o in councils for p in o.people
+            if p.end and p.swe and p.destination == "agency"
+            and q_start - dt.timedelta(days=80) <= p.end <= q_end - dt.timedelta(days=10)]
+
+
+def agency_engagements(c: Council, leavers: list[tuple[Person, str]], q_start: dt.date, q_end: dt.date,
                        rng: random.Random) -> list[dict]:
     """Engagements active in the quarter, with planted rule breaches.
 
@@ -352,9 +359,8 @@ def agency_engagements(c: Council, councils: list[Council], q_start: dt.date, q_
     rows = []
     children = len([p for p in c.people if p.service == "children" and p.employed_between(q_start, q_end)])
     n = max(3, children // 8)
-    leavers = [p for o in councils for p in o.people
-               if p.end and p.swe and q_start - dt.timedelta(days=80) <= p.end <= q_end - dt.timedelta(days=10)
-               and p.destination == "agency"]
+    # leavers of the same region only: that is where the cooling-off rule bites
+    leavers = [(p, la) for p, la in leavers if local_authorities()[la].region_code == c.la.region_code]
     codes, weights = zip(*ETHNICITY_MIX)
     for i in range(n):
         seed = rng.random()
@@ -363,11 +369,11 @@ def agency_engagements(c: Council, councils: list[Council], q_start: dt.date, q_
         left_la, left_date = "", ""
         eth = rng.choices(codes, weights)[0]
         if leavers and seed < 0.12:
-            p = leavers[(i + c.index) % len(leavers)]
+            p, left_la_code = leavers[(i + c.index) % len(leavers)]
             start = min(q_end, p.end + dt.timedelta(days=rng.randint(20, 60)))
             eth = p.ethnicity
             if rng.random() < 0.5:
-                left_la = next(o.la_code for o in councils if p in o.people)
+                left_la = left_la_code
                 left_date = p.end.isoformat()
                 swe = p.swe
             else:
@@ -461,7 +467,7 @@ def council_codes(n: int) -> list[str]:
     return (list(DEFAULT_COUNCILS) + current)[:n]
 
 
-def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size: tuple[int, int] = (250, 500),
+def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size: tuple[int, int] = (200, 1200),
              progress=print) -> dict[str, str]:
     """Write the landing folder. Returns {relative path: sha256} (also written as the sample manifest)."""
     if years < 1 or councils < 1:
@@ -479,7 +485,14 @@ def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size:
         rng = random.Random(f"{seed}-{code}")
         sims.append(Council(code, i, rng, first, last, rng.randint(*size)))
     written: list[Path] = []
-    xlsx_every = 3 if councils <= 12 else 25
+    from .loaders.agency_use import quarter_bounds
+
+    quarter_leavers = {}
+    for y, q in ((LAST_YEAR - 1, 2), (LAST_YEAR - 1, 3), (LAST_YEAR - 1, 4), (LAST_YEAR, 1)):
+        qs, qe = quarter_bounds(y, q)
+        quarter_leavers[(y, q)] = (qs, qe, agency_leavers(sims, qs, qe))
+    # Workbooks are slow to write: at national scale only a handful of councils send one.
+    xlsx_every = 3 if councils <= 12 else 10_000
     for c in sims:
         rng = random.Random(f"{seed}-{c.la_code}-files")
         ends = [dt.date(y, 3, 31) for y in range(LAST_YEAR - years + 1, LAST_YEAR + 1)]
@@ -500,14 +513,8 @@ def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size:
                     if c.la_code == "E09000008":  # a BOM, as Excel's "CSV UTF-8" writes
                         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
                     written.append(path)
-        quarters = [(LAST_YEAR - 1, 2), (LAST_YEAR - 1, 3), (LAST_YEAR - 1, 4), (LAST_YEAR, 1)]
-        agency_by_q = {}
-        for y, q in quarters:
-            from .loaders.agency_use import quarter_bounds
-
-            qs, qe = quarter_bounds(y, q)
-            rows = agency_engagements(c, sims, qs, qe, rng)
-            agency_by_q[(y, q)] = rows
+        for (y, q), (qs, qe, leavers) in quarter_leavers.items():
+            rows = agency_engagements(c, leavers, qs, qe, rng)
             path = out / "agency_use" / f"agency_{c.la_code}_{y}-Q{q}.csv"
             _write_csv(path, rows)
             written.append(path)

@@ -4,6 +4,7 @@ sources to the load assets and groups models by folder (staging, intermediate, m
 
 import os
 import sys
+import time
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +52,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     say = progress_printer(context)
     say("[2/4] dbt build: seeds, staging -> intermediate -> marts, with dbt tests")
     # Failing tests do not stop the run here: the checks stage reads run_results.json and decides.
+    started = time.monotonic()
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     outputs = {}
     for event in invocation.stream():
@@ -66,7 +68,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     for key in _topological(context.assets_def, context.selected_asset_keys):
         yield outputs.get(key) or dg.MaterializeResult(asset_key=key, metadata={
             "dbt_status": "not rebuilt: dbt skipped or failed it; the table is unchanged from the last build"})
-    pipeline.record(settings, context.run_id, "dbt", {"target_path": str(invocation.target_path)})
+    pipeline.record(settings, context.run_id, "dbt", {"target_path": str(invocation.target_path),
+                                                      "seconds": time.monotonic() - started})
     results = invocation.get_artifact("run_results.json").get("results", [])
     counts: dict[str, int] = {}
     for r in results:
