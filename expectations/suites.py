@@ -55,7 +55,9 @@ CHECKS: list[Check] = [
     ),
     Check(
         name="raw_staff_required_complete", layer="raw", table="hr_staff",
-        query="select la_code as council, * exclude (la_code) from raw.hr_staff", batch_by="council",
+        query="""select la_code as council, employee_key, service, role, pay_band, pay_band_order,
+                        registered_professional, contract_type, fte, start_date, ethnicity_code
+                 from raw.hr_staff""", batch_by="council",
         expectations=lambda p: [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (
             "employee_key", "service", "role", "pay_band", "pay_band_order", "registered_professional",
             "contract_type", "fte", "start_date", "ethnicity_code")],
@@ -63,7 +65,9 @@ CHECKS: list[Check] = [
     ),
     Check(
         name="raw_agency_required_complete", layer="raw", table="agency_engagement",
-        query="select la_code as council, * exclude (la_code) from raw.agency_engagement",
+        query="""select la_code as council, engagement_key, swe_key, service, role, engagement_type, start_date,
+                        hours_in_quarter, charge_rate_per_hour, post_qualified_la_years
+                 from raw.agency_engagement""",
         expectations=lambda p: [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (
             "engagement_key", "swe_key", "service", "role", "engagement_type", "start_date", "hours_in_quarter",
             "charge_rate_per_hour", "post_qualified_la_years")],
@@ -71,7 +75,8 @@ CHECKS: list[Check] = [
     # ---------------------------------------------------------------- staging
     Check(
         name="staging_staff_codes_mapped", layer="staging", table="stg_council_hr__staff",
-        query="select la_code as council, * exclude (la_code) from staging.stg_council_hr__staff", batch_by="council",
+        query="""select la_code as council, ethnic_group, wres_group, fte, period_end, start_date
+                 from staging.stg_council_hr__staff""", batch_by="council",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeInSet(column="ethnic_group",
                                             value_set=["White", "Mixed", "Asian", "Black", "Other", "Unknown"]),
@@ -92,7 +97,7 @@ CHECKS: list[Check] = [
     ),
     Check(
         name="staging_csww_codes_mapped", layer="staging", table="stg_csww_return__workers",
-        query="select la_code as council, * exclude (la_code) from staging.stg_csww_return__workers",
+        query="select la_code as council, fte, ethnic_group from staging.stg_csww_return__workers",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, max_value=1),
             gxe.ExpectColumnValuesToBeInSet(column="ethnic_group",

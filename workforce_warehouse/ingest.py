@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import shutil
 import time
 from collections import defaultdict
@@ -134,12 +135,14 @@ class Ingestor:
         self.summary = IngestSummary()
         self.con = None
         self.pseudo: Pseudonymiser | None = None
+        self._done: set[tuple[str, str]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def _already_loaded(self, path: Path, sha: str) -> bool:
-        return self.con.execute(
-            "SELECT count(*) FROM raw.load_log WHERE file_name = ? AND file_sha256 = ? "
-            "AND outcome IN ('loaded', 'superseded')", [path.name, sha]).fetchone()[0] > 0
+        if self._done is None:
+            self._done = set(self.con.execute(
+                "SELECT file_name, file_sha256 FROM raw.load_log WHERE outcome IN ('loaded', 'superseded')").fetchall())
+        return (path.name, sha) in self._done
 
     def _reject(self, path: Path, source: str, errors: list[RowError], la=None, period=None, label=None,
                 dataset=None) -> None:
@@ -248,23 +251,25 @@ class Ingestor:
             if self._unchanged(p, "council_hr"):
                 continue
             groups[(la, period_end)].append(council_hr.HrFile(p, la, period_end, dataset))
+        tasks = []
         for (la, period_end), hr_files in sorted(groups.items()):
-            loaded_staff = {r[0] for r in self.con.execute(
-                "SELECT employee_key FROM raw.hr_staff WHERE la_code = ? AND period_end = ?",
-                [la, period_end]).fetchall()}
             has_staff = self.con.execute(
                 "SELECT count(*) FROM raw.load_log WHERE source = 'council_hr' AND dataset = 'staff' AND la_code = ? "
                 "AND period_end = ? AND outcome = 'loaded' AND NOT withdrawn", [la, period_end]).fetchone()[0] > 0
+            loaded_staff = {r[0] for r in self.con.execute(
+                "SELECT employee_key FROM raw.hr_staff WHERE la_code = ? AND period_end = ?",
+                [la, period_end]).fetchall()} if has_staff else None
             ready = []
             for f in hr_files:
-                try:
-                    if f.is_workbook:
-                        council_hr.sheets_of(f)
+                if f.is_workbook and not workbook_opens(f.path):
+                    self._not_ready(f.path, "council_hr", FileNotReady("the workbook does not open (yet)"))
+                else:
                     ready.append(f)
-                except FileNotReady as exc:
-                    self._not_ready(f.path, "council_hr", exc)
-            accepted, rejected, waiting = council_hr.validate_extract(
-                ready, self.pseudo, loaded_staff if has_staff else None, self.settings.row_threshold("council_hr"))
+            if ready:
+                tasks.append((ready, self.pseudo, loaded_staff, self.settings.row_threshold("council_hr")))
+        for (ready, _, _, _), result in zip(tasks, parallel_map(council_hr.validate_extract, tasks)):
+            la, period_end = ready[0].la_code, ready[0].period_end
+            accepted, rejected, waiting = result
             for f, errs in rejected:
                 self._reject(f.path, "council_hr", errs, la, period_end, council_hr.period_label(period_end),
                              f.dataset or "workbook")
@@ -291,6 +296,7 @@ class Ingestor:
 
     # -- DfE census: council returns (XML) and published statistics (CSV) ---------------------------
     def _dfe_census(self, files: list[Path]) -> None:
+        returns, published = [], []
         for p in files:
             if p.suffix.lower() == ".xml":
                 parsed = csww_return.parse_name(p.name)
@@ -301,29 +307,30 @@ class Ingestor:
                 errs = self._check_la(p, la)
                 if errs:
                     self._reject(p, "csww_return", errs, la)
-                    continue
-                if self._unchanged(p, "csww_return"):
-                    continue
-                self.progress(f"  reading {p.name}")
-                loads, errs = csww_return.parse_return(p, la, year, self.pseudo, self.today,
-                                                       self.settings.row_threshold("dfe_census"))
-                if errs and not loads:
-                    self._reject(p, "csww_return", errs, la, dt.date(year, 9, 30), str(year), "return")
-                else:
-                    self._loaded(p, "csww_return", loads)
+                elif not self._unchanged(p, "csww_return"):
+                    returns.append((p, la, year))
             elif p.suffix.lower() == ".csv":
-                if self._unchanged(p, "dfe_published"):
-                    continue
-                loads, errs = dfe_published.parse_file(p, self.settings.row_threshold("dfe_census"))
-                if errs and not loads:
-                    self._reject(p, "dfe_published", errs)
-                else:
-                    self._loaded(p, "dfe_published", loads)
+                if not self._unchanged(p, "dfe_published"):
+                    published.append(p)
             else:
                 self._name_error(p, "dfe_census", f"{csww_return.PATTERN} or a DfE published *.csv")
+        threshold = self.settings.row_threshold("dfe_census")
+        tasks = [(p, la, year, self.pseudo, self.today, threshold) for p, la, year in returns]
+        for (p, la, year), (loads, errs) in zip(returns, parallel_map(csww_return.parse_return, tasks)):
+            if errs and not loads:
+                self._reject(p, "csww_return", errs, la, dt.date(year, 9, 30), str(year), "return")
+            else:
+                self._loaded(p, "csww_return", loads)
+        for p in published:  # in order: the file loaded last wins for each row
+            loads, errs = dfe_published.parse_file(p, threshold)
+            if errs and not loads:
+                self._reject(p, "dfe_published", errs)
+            else:
+                self._loaded(p, "dfe_published", loads)
 
     # -- agency returns -----------------------------------------------------------------------------
     def _agency(self, files: list[Path]) -> None:
+        todo = []
         for p in files:
             parsed = agency_use.parse_name(p.name)
             if parsed is None:
@@ -337,19 +344,54 @@ class Ingestor:
                                      f"the quarter {year}-Q{q} has not started yet"))
             if errs:
                 self._reject(p, "agency_use", errs, la, q_end, f"{year}-Q{q}", "engagements")
+            elif self._unchanged(p, "agency_use"):
                 continue
-            if self._unchanged(p, "agency_use"):
-                continue
-            try:
-                loads, errs = agency_use.parse_file(p, la, year, q, self.pseudo,
-                                                    self.settings.row_threshold("agency_use"))
-            except FileNotReady as exc:
-                self._not_ready(p, "agency_use", exc)
-                continue
+            elif p.suffix.lower() == ".xlsx" and not workbook_opens(p):
+                self._not_ready(p, "agency_use", FileNotReady("the workbook does not open (yet)"))
+            else:
+                todo.append((p, la, year, q))
+        tasks = [(p, la, year, q, self.pseudo, self.settings.row_threshold("agency_use")) for p, la, year, q in todo]
+        for (p, la, year, q), (loads, errs) in zip(todo, parallel_map(agency_use.parse_file, tasks)):
             if errs and not loads:
-                self._reject(p, "agency_use", errs, la, q_end, f"{year}-Q{q}", "engagements")
+                self._reject(p, "agency_use", errs, la, agency_use.quarter_bounds(year, q)[1], f"{year}-Q{q}",
+                             "engagements")
             else:
                 self._loaded(p, "agency_use", loads)
+
+
+def workbook_opens(path: Path) -> bool:
+    """A half-copied .xlsx is not yet a whole zip archive."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+PARALLEL_MIN_TASKS = 8
+
+
+def _call(packed):
+    fn, args = packed
+    return fn(*args)
+
+
+def parallel_map(fn, tasks: list[tuple]):
+    """fn(*task) for each task, in order. Parsing is CPU-bound Python: large batches use every core
+    (processes, forked), while the caller commits results one by one in the same order as a serial run."""
+    cores = os.cpu_count() or 1
+    workers = min(cores, int(os.environ.get("WORKFORCE_LOAD_WORKERS") or cores))
+    if len(tasks) < PARALLEL_MIN_TASKS or workers < 2:
+        for t in tasks:
+            yield fn(*t)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_call, [(fn, t) for t in tasks], chunksize=1)
 
 
 def ingest(settings: Settings, only: set[str] | None = None, today: dt.date | None = None,

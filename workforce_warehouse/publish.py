@@ -47,13 +47,17 @@ def git_revision() -> str:
         return "unknown"
 
 
-def read_marts(settings: Settings) -> tuple[dict[str, pd.DataFrame], list[dict], list[str], dict[str, str]]:
+def read_marts(settings: Settings) -> tuple[dict[str, pd.DataFrame], dict[str, list[tuple[str, str]]], list[dict],
+                                            list[str], dict[str, str]]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        frames = {}
+        frames, types = {}, {}
         for t in PUBLISHED_TABLES:
-            df = frame_of(con, f"select * from marts.{t}")
-            frames[t] = df.drop(columns=[c for c in df.columns if c in FORBIDDEN_COLUMNS])
+            cols = [(r[0], r[1]) for r in con.execute(f"describe marts.{t}").fetchall() if r[0] not in FORBIDDEN_COLUMNS]
+            types[t] = cols
+            # decimals travel as doubles through pandas and are cast back to their type when written
+            select = ", ".join(f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols)
+            frames[t] = frame_of(con, f"select {select} from marts.{t}")
         loads = frame_of(con, """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
                                         rows_loaded, finished_at
                                  from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""")
@@ -64,7 +68,7 @@ def read_marts(settings: Settings) -> tuple[dict[str, pd.DataFrame], list[dict],
         con.close()
     loads["period_end"] = loads["period_end"].astype(str)
     loads["finished_at"] = loads["finished_at"].astype(str)
-    return frames, loads.to_dict(orient="records"), councils, regions
+    return frames, types, loads.to_dict(orient="records"), councils, regions
 
 
 def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
@@ -90,15 +94,23 @@ def council_rows(table: str, df: pd.DataFrame, la_code: str, region_code: str) -
     return df[own | region | alliance | england]
 
 
-def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame]) -> None:
+def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame], types: dict[str, list[tuple[str, str]]],
+                  parquet_dir: Path | None = None) -> None:
+    """Each table with the warehouse's column types (suppression may have turned counts into floats)."""
     if path.exists():
         path.unlink()
     con = duckdb.connect(str(path))
     try:
         for t, df in frames.items():
             con.register("_df", df)
-            con.execute(f"CREATE TABLE main.{t} AS SELECT * FROM _df")
+            cols = [(c, ty) for c, ty in types[t] if c in df.columns] + [
+                (c, "BOOLEAN" if c == "suppressed" else "VARCHAR") for c in df.columns
+                if c not in {x for x, _ in types[t]}]
+            select = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' for c, ty in cols)
+            con.execute(f"CREATE TABLE main.{t} AS SELECT {select} FROM _df")
             con.unregister("_df")
+            if parquet_dir is not None:
+                con.execute(f"COPY main.{t} TO '{parquet_dir / (t + '.parquet')}' (FORMAT parquet)")
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -149,7 +161,7 @@ def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: boo
         path = pub / FAILED_MANIFEST
         path.write_text(json.dumps(manifest, indent=1, default=str))
         return PublishResult(False, manifest_path=path)
-    frames, loads, councils, regions = read_marts(settings)
+    frames, types, loads, councils, regions = read_marts(settings)
     shared = suppress_all(frames, settings.suppression_threshold)
     checks = published_checks(shared, settings.suppression_threshold)
     manifest["loads"] = loads
@@ -157,13 +169,11 @@ def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: boo
     build.mkdir()
     try:
         (build / "parquet").mkdir()
-        _write_duckdb(build / "alliance.duckdb", shared)
-        for t, df in shared.items():
-            df.to_parquet(build / "parquet" / f"{t}.parquet", index=False)
+        _write_duckdb(build / "alliance.duckdb", shared, types, parquet_dir=build / "parquet")
         for la in councils:
             subset = {t: council_rows(t, df, la, regions.get(la, "")) for t, df in shared.items()}
             (build / "councils" / la).mkdir(parents=True)
-            _write_duckdb(build / "councils" / la / "council.duckdb", subset)
+            _write_duckdb(build / "councils" / la / "council.duckdb", subset, types)
         manifest["tables"] = {t: len(df) for t, df in shared.items()}
         manifest["councils"] = councils
         manifest["published_checks"] = [c.__dict__ for c in checks]

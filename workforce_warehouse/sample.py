@@ -519,6 +519,8 @@ def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size:
             _write_csv(path, rows)
             written.append(path)
         for year in range(LAST_YEAR - years, LAST_YEAR):
+            if not (c.la.first_year <= year <= c.la.last_year):
+                continue  # no census return from a council before it existed
             agency = [{"swe": f"SW{8000000 + c.index * 1000 + k:010d}", "fte": 1,
                        "ethnicity": rng.choices(*zip(*ETHNICITY_MIX))[0]}
                       for k in range(max(2, len(c.people) // 40))]

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
-from .loaders.core import RowError
+if TYPE_CHECKING:  # the loaders import this module to register their tables
+    from .loaders.core import RowError
 
 LOAD_LOG_DDL = """
 CREATE TABLE IF NOT EXISTS raw.load_log (
@@ -114,21 +115,16 @@ def _insert_rows(con, table: str, load_id: int, sha: str, rows: list[dict[str, A
     cols = RAW_TABLES[table]
     if not rows:
         return
-    data = {c: [] for c, _ in cols}
-    for r in rows:
-        for c, _ in cols:
-            if c == "load_id":
-                data[c].append(load_id)
-            elif c == "file_sha256":
-                data[c].append(sha)
-            else:
-                data[c].append(r.get(c))
-    arrow = pa.table({c: pa.array(v) if any(x is not None for x in v) else pa.nulls(len(v)) for c, v in data.items()})
+    data_cols = [c for c, _ in cols if c not in ("load_id", "file_sha256")]
+    arrow = pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
     con.register("_incoming", arrow)
     try:
+        present = set(arrow.column_names)
         col_list = ", ".join(f'"{c}"' for c, _ in cols)
-        casts = ", ".join(f'CAST("{c}" AS {t})' for c, t in cols)
-        con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming")
+        casts = ", ".join(
+            "?" if c in ("load_id", "file_sha256") else (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})")
+            for c, t in cols)
+        con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming", [load_id, sha])
     finally:
         con.unregister("_incoming")
 

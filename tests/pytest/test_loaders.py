@@ -443,3 +443,15 @@ def test_sample_generator_is_deterministic(tmp_path):
     b = generate(tmp_path / "b", councils=2, years=1, seed=7, progress=lambda m: None)
     assert a == b
     shutil.rmtree(tmp_path / "b")
+
+
+def test_csww_return_named_with_a_successor_code_loads(tmp_path):
+    # Barnsley: LEA 370 is E08000016 until 2024 and E08000038 from 2025 (a code change, no boundary change)
+    def barnsley(text):
+        return text.replace("<LEA>202</LEA>", "<LEA>370</LEA>")
+
+    _sample_return(tmp_path, la="E08000038", edit=barnsley)
+    assert [o.outcome for o in run(tmp_path).outcomes] == ["loaded"]
+    _sample_return(tmp_path, la="E08000019", edit=barnsley)  # Sheffield's code: not Barnsley's successor
+    run(tmp_path)
+    assert "LEA 370 is Barnsley (E08000016) in 2024" in errors_of(tmp_path, "csww_E08000019_2024.xml", "csww_return")[0]["message"]

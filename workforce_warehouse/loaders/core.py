@@ -78,12 +78,20 @@ class ValueProblem(ValueError):
 # Files
 # --------------------------------------------------------------------------------------------------
 
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """sha256 of a file's bytes, remembered while its size and modification time stay the same."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

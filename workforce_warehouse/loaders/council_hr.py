@@ -362,7 +362,7 @@ def validate_extract(
     Returns (accepted loads, rejected files with their errors, files waiting for a staff dataset).
     `loaded_staff_keys` are the employee keys of the staff dataset already in the warehouse, if any.
     """
-    from .core import FileNotReady, sha256_of
+    from .core import sha256_of
 
     accepted: list[Load] = []
     rejected: list[tuple[HrFile, list]] = []
@@ -376,9 +376,7 @@ def validate_extract(
         sha = sha256_of(f.path)
         try:
             sheets = sheets_of(f)
-        except FileNotReady:
-            raise
-        except Exception as exc:  # unreadable file: file-level error
+        except Exception as exc:  # unreadable (or no longer whole) file: file-level error
             errors.file_error("unreadable", f"the file cannot be read ({exc})")
             rejected.append((f, errors.errors))
             continue

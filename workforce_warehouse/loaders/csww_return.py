@@ -263,7 +263,8 @@ def _check_header(header: dict, errors: ErrorCollector, la_code: str, year: int,
         la = la_for_lea(lea, ref.year)
         if la is None:
             errors.file_error("csww_header", f"LEA {lea} is not a local authority in {ref.year}")
-        elif la.la_code != la_code:
+        elif la.la_code != la_code and la.successor_codes != (la_code,):
+            # a council that only changed code (no boundary change) may name its old returns with its new code
             errors.file_error("csww_header", f"LEA {lea} is {la.la_name} ({la.la_code}) in {ref.year}, but the "
                               f"file name says {la_code}")
     return None if errors.errors else ref
