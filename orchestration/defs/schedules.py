@@ -75,7 +75,13 @@ def landing_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
         if not ready:
             return dg.SkipReason("no complete new or changed file in the landing folder")
         key = hashlib.sha256("|".join(f"{r}:{new_cursor['triggered'][r]}" for r in sorted(ready)).encode()).hexdigest()
-        return dg.RunRequest(run_key=key, tags={"workforce/files": ", ".join(sorted(ready))[:4000],
-                                                 "workforce/trigger": "landing_sensor"})
+        # the run loads only the files that triggered it (each council's submission on its own), then
+        # rebuilds the marts; files already loaded are untouched
+        names = sorted({Path(r).name for r in ready})
+        return dg.RunRequest(
+            run_key=key,
+            run_config={"ops": {"load_landing_files": {"config": {"only_files": names}}}},
+            tags={"workforce/files": ", ".join(sorted(ready))[:4000], "workforce/trigger": "landing_sensor"},
+        )
 
     return _sensor

@@ -94,3 +94,52 @@ def test_sensor_skips_a_file_still_being_written_and_a_workbook_that_does_not_op
     ready4, cursor = scan_landing(landing, cursor)  # the workbook is stable but does not open: not ready
     assert ready3 == ["council_hr/hr_E09000002_2024-03-31_staff.csv"] and ready4 == []
     assert json.loads(json.dumps(cursor))["triggered"].keys() == {"council_hr/hr_E09000002_2024-03-31_staff.csv"}
+
+
+def test_a_run_for_one_councils_file_leaves_the_others_untouched(tmp_path):
+    """The sensor's run loads only the files that triggered it: another council's raw rows and load ids
+    stay as they were, even when that council has a changed file waiting too."""
+    import duckdb
+
+    from handmade import A, B, STAFF_COLUMNS, council_a_staff, council_b_staff, to_csv, write_landing
+    from orchestration.defs.ingest.assets import load_landing_files
+    from orchestration.defs.resources import WarehouseResource
+    from workforce_warehouse.config import load_settings
+    from workforce_warehouse.ingest import ingest
+
+    write_landing(tmp_path / "landing")
+    ingest(load_settings(tmp_path), progress=lambda m: None)
+
+    def snapshot(la):
+        con = duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute("select load_id, count(*) from raw.hr_staff where la_code = ? group by load_id",
+                               [la]).fetchall()
+        finally:
+            con.close()
+
+    before_b = snapshot(B)
+    hr = tmp_path / "landing" / "council_hr"
+    a_file, b_file = hr / f"hr_{A}_2024-03-31_staff.csv", hr / f"hr_{B}_2024-03-31_staff.csv"
+    a_file.write_bytes(to_csv(council_a_staff()[:-1], STAFF_COLUMNS))
+    b_file.write_bytes(to_csv(council_b_staff()[:-1], STAFF_COLUMNS))
+    result = dg.materialize(
+        [load_landing_files], resources={"warehouse": WarehouseResource(home=str(tmp_path))},
+        run_config={"ops": {"load_landing_files": {"config": {"only_files": [a_file.name]}}}})
+    assert result.success
+    assert snapshot(B) == before_b  # same load id, same rows
+    (a_load, a_rows), = snapshot(A)
+    assert a_rows == 66 and a_load not in {lid for lid, _ in before_b}
+
+
+def test_sensor_run_request_loads_only_the_triggering_files(tmp_path, monkeypatch):
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("WORKFORCE_HOME", str(tmp_path))
+    (tmp_path / "landing" / "agency_use").mkdir(parents=True)
+    (tmp_path / "landing" / "agency_use" / "agency_E09000002_2025-Q1.csv").write_text("x\n")
+    sensor = defs.get_sensor_def("landing_folder_sensor")
+    _, cursor = _tick(sensor, None)
+    r, _ = _tick(sensor, cursor)
+    assert r.run_requests[0].run_config == {
+        "ops": {"load_landing_files": {"config": {"only_files": ["agency_E09000002_2025-Q1.csv"]}}}}
