@@ -67,19 +67,10 @@ def check_alliance(settings: Settings) -> None:
 
 def preflight(settings: Settings) -> list[Path]:
     """Key rules before anything is written: real files need the alliance key (exit 3)."""
-    from .ingest import SAMPLE_MANIFEST, landing_files, sample_manifest
-    from .loaders.core import sha256_of
+    from .ingest import SAMPLE_MANIFEST, landing_files, require_key_for_real_files
 
     files = [f for f in landing_files(settings) if f.name != SAMPLE_MANIFEST]
-    if settings.key is None:
-        manifest = sample_manifest(settings)
-        for p in files:
-            rel = p.relative_to(settings.landing).as_posix()
-            if manifest.get(rel) != sha256_of(p):
-                raise ConfigError(
-                    f"{rel} is not part of the bundled sample data and WORKFORCE_PSEUDONYMISATION_KEY is not set. "
-                    "Real files load only with the alliance's key (at least 32 characters) in that variable; "
-                    "nothing was loaded.")
+    require_key_for_real_files(settings, files)
     return files
 
 

@@ -78,20 +78,25 @@ def sample_manifest(settings: Settings) -> dict[str, str]:
     return json.loads(path.read_text())["files"]
 
 
+def require_key_for_real_files(settings: Settings, files: list[Path]) -> None:
+    """Without WORKFORCE_PSEUDONYMISATION_KEY only the bundled sample loads: any other file is a
+    configuration error (exit 3), raised before anything is written."""
+    if settings.key is not None:
+        return
+    manifest = sample_manifest(settings)
+    for p in files:
+        rel = p.relative_to(settings.landing).as_posix()
+        if manifest.get(rel) != sha256_of(p):
+            raise ConfigError(
+                f"{rel} is not part of the bundled sample data and WORKFORCE_PSEUDONYMISATION_KEY is not set. "
+                "Real files load only with the alliance's key (at least 32 characters) in that variable; "
+                "nothing was loaded.")
+
+
 def pseudonymiser_for(settings: Settings, files: list[Path], con) -> Pseudonymiser:
     """The alliance key, or the sample-only key when every file is the bundled sample (else exit 3)."""
-    if settings.key is not None:
-        key = settings.key
-    else:
-        manifest = sample_manifest(settings)
-        for p in files:
-            rel = p.relative_to(settings.landing).as_posix()
-            if manifest.get(rel) != sha256_of(p):
-                raise ConfigError(
-                    f"{rel} is not part of the bundled sample data, and WORKFORCE_PSEUDONYMISATION_KEY is not set. "
-                    "Real files are only loaded with the alliance's key (at least 32 characters) in that variable."
-                )
-        key = SAMPLE_ONLY_KEY_TEXT.encode()
+    require_key_for_real_files(settings, files)
+    key = settings.key if settings.key is not None else SAMPLE_ONLY_KEY_TEXT.encode()
     fingerprint = hmac.new(key, b"workforce-warehouse key fingerprint", hashlib.sha256).hexdigest()[:16]
     con.execute("CREATE TABLE IF NOT EXISTS raw.meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
     stored = con.execute("SELECT value FROM raw.meta WHERE name = 'key_fingerprint'").fetchone()
