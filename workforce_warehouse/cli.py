@@ -203,7 +203,7 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
                 err = getattr(ev.event_specific_data, "error", None)
                 if err is not None:
                     _say(f"  failed in {ev.step_key}: {err.message.strip()[:1500]}")
-                    if "ConfigError" in (err.cls_name or ""):
+                    if "ConfigError" in (err.cls_name or "") or "ConfigError" in (err.message or ""):
                         return EXIT_CONFIG
     _say("  NOT published: the refresh failed before publishing; the previous published copy is unchanged.")
     return EXIT_BLOCKED

@@ -170,6 +170,28 @@ class Ingestor:
         self.summary.outcomes.append(FileOutcome(path.name, source, "loaded", detail, rows))
         self.progress(f"  loaded {path.name}: {detail}")
 
+    def _revalidate_dependents(self, la: str, period_end: dt.date) -> None:
+        """A replaced staff dataset re-validates the casework, CPD and ASYE already loaded for the extract:
+        a dataset naming employees the new staff dataset no longer has is rejected (its rows leave the
+        raw layer, its metrics become not_submitted, the chase list asks for it again)."""
+        for dataset in council_hr.DEPENDENT:
+            table = council_hr.table_for(dataset)
+            bad = self.con.execute(
+                f"""SELECT d.load_id, count(*) FROM raw.{table} AS d
+                    WHERE d.la_code = ? AND d.period_end = ? AND NOT EXISTS (
+                        SELECT 1 FROM raw.hr_staff AS s WHERE s.la_code = d.la_code
+                          AND s.period_end = d.period_end AND s.employee_key = d.employee_key)
+                    GROUP BY d.load_id""", [la, period_end]).fetchall()
+            for load_id, n in bad:
+                message = (f"re-validated against the new staff dataset: {n} row(s) name an employee_id that is no "
+                           f"longer in it; send this {dataset} dataset again")
+                self.con.execute("BEGIN TRANSACTION")
+                self.con.execute(f"DELETE FROM raw.{table} WHERE load_id = ?", [load_id])
+                self.con.execute("UPDATE raw.load_log SET outcome = 'rejected', message = ? WHERE load_id = ?",
+                                 [message, load_id])
+                self.con.execute("COMMIT")
+                self.progress(f"  {la} {period_end} {dataset}: {message}")
+
     def _name_error(self, path: Path, source: str, pattern: str) -> None:
         self._reject(path, source, [RowError(path.name, "", None, "", path.name, "file_name",
                                              f"the file name does not follow the pattern {pattern}")])
@@ -298,6 +320,8 @@ class Ingestor:
                     present = {ld.dataset for ld in loads}
                     supersede = [("council_hr", d, la, period_end) for d in council_hr.DATASETS if d not in present]
                 self._loaded(f.path, "council_hr", loads, supersede)
+                if any(ld.dataset == "staff" for ld in loads):
+                    self._revalidate_dependents(la, period_end)
 
     # -- DfE census: council returns (XML) and published statistics (CSV) ---------------------------
     def _dfe_census(self, files: list[Path]) -> None:

@@ -455,3 +455,30 @@ def test_csww_return_named_with_a_successor_code_loads(tmp_path):
     _sample_return(tmp_path, la="E08000019", edit=barnsley)  # Sheffield's code: not Barnsley's successor
     run(tmp_path)
     assert "LEA 370 is Barnsley (E08000016) in 2024" in errors_of(tmp_path, "csww_E08000019_2024.xml", "csww_return")[0]["message"]
+
+
+def test_replacing_staff_revalidates_loaded_casework(tmp_path):
+    put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv", to_csv(council_a_staff(), STAFF_COLUMNS))
+    put(tmp_path, "council_hr", f"hr_{A}_{P}_casework.csv", to_csv(council_a_casework()))
+    run(tmp_path)
+    assert query(tmp_path, "select count(*) from raw.hr_casework") == [(4,)]
+    # the new staff dataset no longer has B1, who has two casework rows
+    put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv",
+        to_csv([r for r in council_a_staff() if r["Employee ID"] != "B1"], STAFF_COLUMNS))
+    run(tmp_path)
+    assert query(tmp_path, "select count(*) from raw.hr_casework") == [(0,)]
+    (outcome, message), = query(tmp_path, "select outcome, message from raw.load_log where dataset = 'casework'")
+    assert outcome == "rejected"
+    assert message == ("re-validated against the new staff dataset: 2 row(s) name an employee_id that is no longer "
+                       "in it; send this casework dataset again")
+
+
+def test_row_error_threshold_loads_valid_rows_and_keeps_the_rejected_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_ROW_ERROR_THRESHOLD_PCT_COUNCIL_HR", "5")
+    rows = council_a_staff()
+    rows[0]["FTE"] = "1.5"  # 1 bad row of 67 = 1.5%, under 5%
+    put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv", to_csv(rows, STAFF_COLUMNS))
+    assert [o.outcome for o in run(tmp_path).outcomes] == ["loaded"]
+    assert query(tmp_path, "select count(*) from raw.hr_staff") == [(66,)]
+    assert query(tmp_path, "select rows_read, rows_loaded, rows_rejected from raw.load_log") == [(67, 66, 1)]
+    assert query(tmp_path, 'select "row", "column", rule from raw.row_errors') == [(2, "fte", "fte_range")]

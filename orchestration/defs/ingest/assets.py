@@ -3,8 +3,10 @@ so the lineage graph shows each dbt source fed by the files that land."""
 
 
 import dagster as dg
+import duckdb
 
 from workforce_warehouse import pipeline
+from workforce_warehouse.config import ConfigError
 from workforce_warehouse.warehouse import RAW_TABLES
 
 from ..resources import WarehouseResource, progress_printer
@@ -24,7 +26,15 @@ class LoadConfig(dg.Config):
 )
 def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, warehouse: WarehouseResource):
     settings = warehouse.settings()
-    summary = pipeline.load_stage(settings, context.run_id, set(config.only_files) or None, progress=progress_printer(context))
+    try:
+        summary = pipeline.load_stage(settings, context.run_id, set(config.only_files) or None,
+                                      progress=progress_printer(context))
+    except duckdb.IOException as exc:
+        # transient: another process has the warehouse file open for writing. Data errors never get here
+        # (a bad file is quarantined, not raised), and configuration errors are not retried.
+        raise dg.RetryRequested(max_retries=3, seconds_to_wait=15) from exc
+    except ConfigError as exc:
+        raise dg.Failure(description=f"ConfigError: {exc}", allow_retries=False) from exc
     meta = {
         "loaded": len(summary.of("loaded")), "rejected": len(summary.of("rejected")),
         "unchanged": len(summary.of("unchanged")), "waiting": len(summary.of("waiting_for_staff")),
