@@ -41,6 +41,7 @@ dfe as (
         inpost_fte_note, inpost_headcount_note, starters_fte_note, starters_headcount_note, leavers_fte_note,
         leavers_headcount_note, agency_fte_note, vacancy_fte_note, case_holders_fte_note, cases_note,
         working_days_lost_fte_note, null::bigint as councils_included,
+        coalesce(series_la_code, geography_code) as series_code,
         turnover_rate_fte_note, agency_rate_fte_note, vacancy_rate_fte_note, caseload_fte_note, absence_rate_fte_note
     from {{ ref('int_dfe_headline_pivoted') }}
 )
@@ -57,6 +58,7 @@ select
     vacancy_rate_fte_note, case_holders_fte_note, cases_note, caseload_fte_note, working_days_lost_fte_note,
     absence_rate_fte_note,
     councils_included,
+    geography_code as series_code,
     false as suppressed
 from own_notes
 union all by name
