@@ -308,7 +308,8 @@ def cmd_serve(args) -> int:
     cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
            "--host", args.host, "--port", str(args.port)]
     _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl+C stops it.")
-    return subprocess.call(cmd)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.call(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
 
 
 def main(argv: list[str] | None = None) -> int:
