@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -25,11 +26,14 @@ class WarehouseLock:
         self._lock = FileLock(str(self.path))
 
     def holder(self) -> str:
-        try:
-            info = json.loads(self.info_path.read_text())
-            return f"pid {info['pid']} on {info['host']} since {info['since']} ({info.get('what', 'refresh')})"
-        except (OSError, ValueError, KeyError):
-            return "another process"
+        # the holder writes its details just after taking the lock: give it a moment
+        for _ in range(20):
+            try:
+                info = json.loads(self.info_path.read_text())
+                return f"pid {info['pid']} on {info['host']} since {info['since']} ({info.get('what', 'refresh')})"
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
+        return "another process"
 
     def acquire(self, what: str = "refresh") -> "WarehouseLock":
         try:

@@ -75,23 +75,42 @@ def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, p
     return {t: suppression.apply(t, df, threshold) for t, df in frames.items()}
 
 
-def council_rows(table: str, df: pd.DataFrame, la_code: str, region_code: str) -> pd.DataFrame:
-    """That council's rows plus the pooled rows it is compared with (each pooling at least 3 councils,
-    so the others cannot be worked out), the DfE's rows for its region and England; no other council."""
-    if df.empty:
-        return df
+def council_filter(table: str, columns: set[str]) -> str:
+    """SQL condition (parameters: LA code, region code) for one council's file: its own rows plus the
+    pooled rows it is compared with (each pooling at least 3 councils, so the others cannot be worked
+    out), the DfE's rows for its region and England; nothing of any other council."""
     if table == "submissions":
-        return df[df["la_code"] == la_code]
+        return "la_code = $la"
     if table == "data_quality":
-        return df[df["council"] == la_code]
-    level = df["geography_level"]
-    own = (level == "Local authority") & (df["geography_code"] == la_code)
-    pooled_ok = df["councils_included"].fillna(0) >= 3 if "councils_included" in df.columns else False
-    region = (level == "Region") & (df["geography_code"] == region_code) & (
-        pooled_ok | df["councils_included"].isna() if "councils_included" in df.columns else True)
-    alliance = (level == "Alliance") & pooled_ok
-    england = level == "England"
-    return df[own | region | alliance | england]
+        return "council = $la"
+    pooled_ok = "coalesce(councils_included, 0) >= 3" if "councils_included" in columns else "false"
+    dfe_region = "councils_included is null" if "councils_included" in columns else "true"
+    return (f"(geography_level = 'Local authority' and geography_code = $la)"
+            f" or (geography_level = 'Region' and geography_code = $region and ({pooled_ok} or {dfe_region}))"
+            f" or (geography_level = 'Alliance' and {pooled_ok})"
+            f" or geography_level = 'England'")
+
+
+def _write_council_files(alliance: Path, councils_dir: Path, councils: list[str], regions: dict[str, str]) -> None:
+    """Each council's file, cut from the published alliance file inside DuckDB."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{alliance}' AS a (READ_ONLY)")
+        con.execute("USE a")
+        tables = {t: {r[0] for r in con.execute(f"describe a.main.{t}").fetchall()} for t in PUBLISHED_TABLES}
+        for la in councils:
+            target = councils_dir / la / "council.duckdb"
+            target.parent.mkdir(parents=True)
+            con.execute(f"ATTACH '{target}' AS c")
+            try:
+                for t, cols in tables.items():
+                    condition = council_filter(t, cols)
+                    params = {k: v for k, v in (("la", la), ("region", regions.get(la, ""))) if f"${k}" in condition}
+                    con.execute(f"CREATE TABLE c.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}", params)
+            finally:
+                con.execute("DETACH c")
+    finally:
+        con.close()
 
 
 def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame], types: dict[str, list[tuple[str, str]]],
@@ -170,10 +189,7 @@ def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: boo
     try:
         (build / "parquet").mkdir()
         _write_duckdb(build / "alliance.duckdb", shared, types, parquet_dir=build / "parquet")
-        for la in councils:
-            subset = {t: council_rows(t, df, la, regions.get(la, "")) for t, df in shared.items()}
-            (build / "councils" / la).mkdir(parents=True)
-            _write_duckdb(build / "councils" / la / "council.duckdb", subset, types)
+        _write_council_files(build / "alliance.duckdb", build / "councils", councils, regions)
         manifest["tables"] = {t: len(df) for t, df in shared.items()}
         manifest["councils"] = councils
         manifest["published_checks"] = [c.__dict__ for c in checks]
