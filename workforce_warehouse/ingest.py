@@ -24,6 +24,7 @@ from .config import ConfigError, Settings
 from .loaders import agency_use, council_hr, csww_return, dfe_published
 from .loaders.core import ERROR_COLUMNS, FileNotReady, Pseudonymiser, RowError, sha256_of
 from .reference_data import local_authorities
+from .submissions import Submission, submission_of
 from .warehouse import Load, clear_waiting, commit_loads, connect, ensure_raw_schema, log_outcome
 
 SAMPLE_MANIFEST = ".sample-manifest.json"
@@ -212,13 +213,18 @@ class Ingestor:
             self.progress(f"  not ready yet {path.name}: {exc}; will retry")
 
     # -- entry point -------------------------------------------------------------------------------
-    def run(self, only: set[str] | None = None) -> IngestSummary:
+    def run(self, only: set[str] | None = None, submission: Submission | None = None) -> IngestSummary:
+        """Load the landing folder: every new or changed file, or only the named files, or only the files
+        of one council's submission for one period (a Dagster partition); other files stay untouched."""
         s = self.settings
         s.ensure_dirs()
         files = landing_files(s)
         files = [f for f in files if f.name != SAMPLE_MANIFEST]
         if only is not None:
             files = [f for f in files if f.name in only]
+        if submission is not None:
+            files = [f for f in files if submission_of(f.name) == submission]
+            self.progress(f"  submission {submission.key}: {len(files)} file(s) in the landing folder")
         self.con = connect(s.warehouse_path)
         try:
             ensure_raw_schema(self.con)
@@ -243,6 +249,7 @@ class Ingestor:
                     for f in fs:
                         self._reject(f, "unknown", [RowError(f.name, "", None, "", top, "file_place",
                                                              f"landing/{top} is not a source folder")])
+            write_loaded_ledger(self.con, loaded_ledger_path(s))
         finally:
             self.con.close()
         return self.summary
@@ -423,9 +430,34 @@ def parallel_map(fn, tasks: list[tuple]):
         yield from pool.map(_call, [(fn, t) for t in tasks], chunksize=1)
 
 
+def loaded_ledger_path(settings) -> Path:
+    return settings.logs / "loaded-files.json"
+
+
+def write_loaded_ledger(con, path: Path) -> None:
+    """The files the load log holds as loaded (name -> sha256s), for the landing sensor, which must not open
+    the warehouse (one writer per DuckDB file): a file already loaded with the same bytes does not trigger
+    a run, e.g. when the sensor is first switched on over a landing folder a refresh already loaded."""
+    ledger: dict[str, list[str]] = defaultdict(list)
+    for name, sha in con.execute("SELECT file_name, file_sha256 FROM raw.load_log "
+                                 "WHERE outcome IN ('loaded', 'superseded') ORDER BY ALL").fetchall():
+        ledger[name].append(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(ledger, indent=0))
+    os.replace(tmp, path)
+
+
+def read_loaded_ledger(path: Path) -> dict[str, set[str]]:
+    try:
+        return {k: set(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
 def ingest(settings: Settings, only: set[str] | None = None, today: dt.date | None = None,
-           progress: Callable[[str], None] = print) -> IngestSummary:
+           progress: Callable[[str], None] = print, submission: Submission | None = None) -> IngestSummary:
     started = time.monotonic()
-    summary = Ingestor(settings, today, progress).run(only)
+    summary = Ingestor(settings, today, progress).run(only, submission)
     progress(f"  load stage: {summary.line()} in {time.monotonic() - started:.1f}s")
     return summary

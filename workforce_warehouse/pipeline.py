@@ -18,6 +18,7 @@ from typing import Callable
 from .config import PROJECT_DIR, Settings
 from .ingest import IngestSummary, ingest
 from .quality import CheckResult, dbt_results, gx_home, run_gx_checks, write_data_quality
+from .submissions import Submission
 from .warehouse import connect, ensure_raw_schema
 
 MANIFEST = PROJECT_DIR / "target" / "manifest.json"
@@ -52,15 +53,17 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
 
 
 def load_stage(settings: Settings, run_id: str, only: set[str] | None = None,
-               progress: Callable[[str], None] = print) -> IngestSummary:
-    progress("[1/4] load: landing files -> raw layer")
+               progress: Callable[[str], None] = print, submission: Submission | None = None) -> IngestSummary:
+    progress("[1/4] load: landing files -> raw layer"
+             + (f" (submission {submission.key} only)" if submission else ""))
     started = time.monotonic()
-    summary = ingest(settings, only=only, progress=progress)
+    summary = ingest(settings, only=only, progress=progress, submission=submission)
     record(settings, run_id, "load", {
         "seconds": time.monotonic() - started,
         "outcomes": [dataclasses.asdict(o) | {"errors": [dataclasses.asdict(e) for e in o.errors[:20]]}
                      for o in summary.outcomes],
         "line": summary.line(),
+        "submission": submission.key if submission else None,
     })
     return summary
 
@@ -74,10 +77,15 @@ def ensure_schema(settings: Settings) -> None:
 
 
 def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None,
-                 progress: Callable[[str], None] = print) -> list[CheckResult]:
+                 progress: Callable[[str], None] = print, scope: set[str] | None = None) -> list[CheckResult]:
+    """dbt test results and the GX suites. `scope` (a partial run): the tables this run rebuilt; only their
+    GX checks run, and the last results of the other tables' checks are carried over unchanged."""
     from expectations.suites import CHECKS
 
-    progress("[3/4] checks: dbt tests and Great Expectations suites")
+    from .quality import carried_results
+
+    progress("[3/4] checks: dbt tests and Great Expectations suites"
+             + (f" (the {len(scope)} tables this run rebuilt)" if scope is not None else ""))
     started = time.monotonic()
     if target_dir is None:
         rec = read_record(settings, run_id, "dbt")
@@ -85,13 +93,19 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
     results = dbt_results(target_dir)
     dbt_failed = [r for r in results if r.outcome != "pass"]
     progress(f"  dbt tests: {len(results) - len(dbt_failed)} passed, {len(dbt_failed)} failed")
+    checks = CHECKS if scope is None else [c for c in CHECKS if c.table in scope]
     con = connect(settings.warehouse_path)
     try:
-        results += run_gx_checks(con, CHECKS, gx_home(settings), progress)
+        results += run_gx_checks(con, checks, gx_home(settings), progress)
+        if scope is not None:
+            fresh = {(r.check_name, r.table_name, r.council) for r in results}
+            carried = [r for r in carried_results(con, scope) if (r.check_name, r.table_name, r.council) not in fresh]
+            progress(f"  carried over from the last run: {len(carried)} results of checks on tables not rebuilt")
+            results += carried
         write_data_quality(con, results)
     finally:
         con.close()
-    record(settings, run_id, "checks", {"seconds": time.monotonic() - started,
+    record(settings, run_id, "checks", {"seconds": time.monotonic() - started, "scope": sorted(scope or []) or None,
                                         "results": [dataclasses.asdict(r) for r in results]})
     return results
 

@@ -32,6 +32,8 @@ class CheckResult:
     severity: str  # error | warn
     failing_rows: int
     message: str
+    # set on a result carried over from an earlier run (its table was not rebuilt in this one)
+    checked_at: str | None = None
 
     @property
     def blocks(self) -> bool:
@@ -208,7 +210,7 @@ def frame_of(con, query: str) -> pd.DataFrame:
 
 def write_data_quality(con, results: list[CheckResult]) -> None:
     now = dt.datetime.now()
-    rows = [dict(asdict(r), checked_at=now) for r in results]
+    rows = [dict(asdict(r), checked_at=r.checked_at or now) for r in results]
     df = pd.DataFrame(rows, columns=DQ_COLUMNS)
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.register("_dq", df)
@@ -222,6 +224,22 @@ def write_data_quality(con, results: list[CheckResult]) -> None:
                        FROM _dq""")
     finally:
         con.unregister("_dq")
+
+
+def carried_results(con, scope: set[str]) -> list[CheckResult]:
+    """The last results of checks on tables a partial run did not rebuild: those tables are unchanged, so
+    their results still stand (a failing one still blocks publishing). Empty before the first refresh."""
+    try:
+        rows = con.execute("SELECT * FROM marts.data_quality").fetch_arrow_table().to_pylist()
+    except Exception:  # noqa: BLE001  (no data_quality table yet)
+        return []
+    out = []
+    for r in rows:
+        if any(t in scope for t in (r["table_name"] or "").split(",")) or r["check_name"] == "dbt_build":
+            continue
+        r["checked_at"] = str(r["checked_at"]) if r["checked_at"] is not None else None
+        out.append(CheckResult(**{k: r[k] for k in DQ_COLUMNS}))
+    return out
 
 
 def gx_home(settings: Settings) -> Path:

@@ -51,11 +51,14 @@ CREATE TABLE IF NOT EXISTS raw.row_errors (
 
 # Registry of raw data tables: name -> ordered (column, DuckDB type). Loaders register theirs at import.
 RAW_TABLES: dict[str, list[tuple[str, str]]] = {}
+# raw table -> the source (loader) that writes it; orchestration uses it to rebuild only what a file feeds.
+RAW_TABLE_SOURCES: dict[str, str] = {}
 COMMON_COLUMNS = [("load_id", "BIGINT"), ("file_sha256", "VARCHAR")]
 
 
-def register_raw_table(name: str, columns: list[tuple[str, str]]) -> None:
+def register_raw_table(name: str, columns: list[tuple[str, str]], source: str) -> None:
     RAW_TABLES[name] = COMMON_COLUMNS + columns
+    RAW_TABLE_SOURCES[name] = source
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

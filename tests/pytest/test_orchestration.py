@@ -49,10 +49,22 @@ def test_schedule_yields_a_run_request():
     assert len(result.run_requests) == 1
 
 
-def _tick(sensor, cursor):
-    ctx = dg.build_sensor_context(cursor=cursor)
-    result = sensor.evaluate_tick(ctx)
-    return result, ctx.cursor
+class _Tick:
+    def __init__(self, result):
+        self.result = result
+        self.run_requests = list(getattr(result, "run_requests", None) or [])
+        self.partitions_added = [k for r in (getattr(result, "dynamic_partitions_requests", None) or [])
+                                 for k in r.partition_keys]
+
+
+def _tick(sensor, cursor, instance=None):
+    """One sensor evaluation, as the daemon does it: the sensor's new partitions are added to the instance."""
+    instance = instance or dg.DagsterInstance.ephemeral()
+    ctx = dg.build_sensor_context(cursor=cursor, instance=instance)
+    tick = _Tick(sensor(ctx))
+    if tick.partitions_added:
+        instance.add_dynamic_partitions("submissions", tick.partitions_added)
+    return tick, ctx.cursor
 
 
 def test_sensor_waits_for_a_complete_file_triggers_once_and_again_on_change(tmp_path, monkeypatch):
@@ -96,12 +108,12 @@ def test_sensor_skips_a_file_still_being_written_and_a_workbook_that_does_not_op
     assert json.loads(json.dumps(cursor))["triggered"].keys() == {"council_hr/hr_E09000002_2024-03-31_staff.csv"}
 
 
-def test_a_run_for_one_councils_file_leaves_the_others_untouched(tmp_path):
-    """The sensor's run loads only the files that triggered it: another council's raw rows and load ids
-    stay as they were, even when that council has a changed file waiting too."""
+def test_a_partitioned_run_for_one_council_leaves_the_others_untouched(tmp_path):
+    """A run of partition A_2024-03-31 loads council A's files for that period only: council B's raw rows
+    and load ids stay as they were, even though B has a changed file waiting in the landing folder too."""
     import duckdb
 
-    from handmade import A, B, STAFF_COLUMNS, council_a_staff, council_b_staff, to_csv, write_landing
+    from handmade import A, B, PERIOD, STAFF_COLUMNS, council_a_staff, council_b_staff, to_csv, write_landing
     from orchestration.defs.ingest.assets import load_landing_files
     from orchestration.defs.resources import WarehouseResource
     from workforce_warehouse.config import load_settings
@@ -118,18 +130,34 @@ def test_a_run_for_one_councils_file_leaves_the_others_untouched(tmp_path):
         finally:
             con.close()
 
-    before_b = snapshot(B)
+    before_a, before_b = snapshot(A), snapshot(B)
+    assert [n for _, n in before_a] == [67] and [n for _, n in before_b] == [24]  # handmade.py: 67 and 24 staff
     hr = tmp_path / "landing" / "council_hr"
-    a_file, b_file = hr / f"hr_{A}_2024-03-31_staff.csv", hr / f"hr_{B}_2024-03-31_staff.csv"
-    a_file.write_bytes(to_csv(council_a_staff()[:-1], STAFF_COLUMNS))
-    b_file.write_bytes(to_csv(council_b_staff()[:-1], STAFF_COLUMNS))
-    result = dg.materialize(
-        [load_landing_files], resources={"warehouse": WarehouseResource(home=str(tmp_path))},
-        run_config={"ops": {"load_landing_files": {"config": {"only_files": [a_file.name]}}}})
+    (hr / f"hr_{A}_{PERIOD}_staff.csv").write_bytes(to_csv(council_a_staff()[:-1], STAFF_COLUMNS))
+    (hr / f"hr_{B}_{PERIOD}_staff.csv").write_bytes(to_csv(council_b_staff()[:-1], STAFF_COLUMNS))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("submissions", [f"{A}_{PERIOD}"])
+    result = dg.materialize([load_landing_files], partition_key=f"{A}_{PERIOD}", instance=instance,
+                            resources={"warehouse": WarehouseResource(home=str(tmp_path))})
     assert result.success
-    assert snapshot(B) == before_b  # same load id, same rows
+    assert snapshot(B) == before_b  # same load id, same 24 rows: B's waiting file was not loaded
     (a_load, a_rows), = snapshot(A)
-    assert a_rows == 66 and a_load not in {lid for lid, _ in before_b}
+    assert a_rows == 66 and a_load not in {lid for lid, _ in before_a + before_b}
+    mats = result.asset_materializations_for_node("load_landing_files")
+    assert {m.partition for m in mats} == {f"{A}_{PERIOD}"}
+
+
+def test_a_partition_key_that_is_not_a_submission_fails_clearly(tmp_path):
+    from orchestration.defs.ingest.assets import load_landing_files
+    from orchestration.defs.resources import WarehouseResource
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("submissions", ["E09000002_2024"])
+    result = dg.materialize([load_landing_files], partition_key="E09000002_2024", instance=instance,
+                            resources={"warehouse": WarehouseResource(home=str(tmp_path))}, raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert "is not a submission key" in failure.message
 
 
 def test_sensor_run_request_loads_only_the_triggering_files(tmp_path, monkeypatch):
@@ -143,3 +171,118 @@ def test_sensor_run_request_loads_only_the_triggering_files(tmp_path, monkeypatc
     r, _ = _tick(sensor, cursor)
     assert r.run_requests[0].run_config == {
         "ops": {"load_landing_files": {"config": {"only_files": ["agency_E09000002_2025-Q1.csv"]}}}}
+    assert r.run_requests[0].partition_key == "E09000002_2025-03-31"
+
+
+def _drop(landing: Path, rel: str, text: str = "x\n") -> None:
+    p = landing / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+def _published_once(instance) -> None:
+    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=["published", "alliance"]))
+
+
+def test_sensor_asks_for_one_partitioned_run_per_submission(tmp_path, monkeypatch):
+    """Four files: council A's HR extract and census return for 30 Sept 2024 are one submission, its agency
+    return for the quarter to 31 Dec 2024 another, council B's agency return a third; the DfE's published
+    file belongs to no council and gets an unpartitioned run."""
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("WORKFORCE_HOME", str(tmp_path))
+    landing = tmp_path / "landing"
+    for rel in ["council_hr/hr_E09000002_2024-09-30.xlsx", "dfe_census/csww_E09000002_2024.xml",
+                "agency_use/agency_E09000002_2024-Q4.csv", "agency_use/agency_E09000005_2024-Q4.csv",
+                "dfe_census/csww_headline_2024.csv"]:
+        _drop(landing, rel)
+    (landing / "council_hr" / "hr_E09000002_2024-09-30.xlsx").write_bytes(_tiny_xlsx())
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = defs.get_sensor_def("landing_folder_sensor")
+    _, cursor = _tick(sensor, None, instance)
+    tick, _ = _tick(sensor, cursor, instance)
+    by_key = {r.partition_key: r for r in tick.run_requests}
+    assert set(by_key) == {"E09000002_2024-09-30", "E09000002_2024-12-31", "E09000005_2024-12-31", None}
+    assert sorted(tick.partitions_added) == ["E09000002_2024-09-30", "E09000002_2024-12-31", "E09000005_2024-12-31"]
+    assert set(instance.get_dynamic_partitions("submissions")) == set(tick.partitions_added)
+    only = {k: r.run_config["ops"]["load_landing_files"]["config"]["only_files"] for k, r in by_key.items()}
+    assert only["E09000002_2024-09-30"] == ["csww_E09000002_2024.xml", "hr_E09000002_2024-09-30.xlsx"]
+    assert only[None] == ["csww_headline_2024.csv"]
+    assert by_key["E09000002_2024-09-30"].tags["workforce/sources"] == "council_hr,csww_return"
+    # nothing published yet and every council is new: each run rebuilds every model
+    assert all(r.asset_selection is None for r in tick.run_requests)
+
+
+def _tiny_xlsx() -> bytes:
+    import io
+
+    import openpyxl
+
+    buf = io.BytesIO()
+    wb = openpyxl.Workbook()
+    wb.active.title = "staff"
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_sensor_run_for_a_known_council_rebuilds_only_what_depends_on_the_file(tmp_path, monkeypatch):
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("WORKFORCE_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("submissions", ["E09000002_2024-09-30"])
+    _published_once(instance)
+    landing = tmp_path / "landing"
+    _drop(landing, "agency_use/agency_E09000002_2024-Q4.csv")  # council known, a new period
+    _drop(landing, "agency_use/agency_E09000005_2024-Q4.csv")  # council never seen before
+    sensor = defs.get_sensor_def("landing_folder_sensor")
+    _, cursor = _tick(sensor, None, instance)
+    tick, _ = _tick(sensor, cursor, instance)
+    by_key = {r.partition_key: r for r in tick.run_requests}
+    known = by_key["E09000002_2024-12-31"]
+    selected = {k.to_user_string() for k in known.asset_selection}
+    assert {"raw/agency_engagement", "raw/hr_staff", "staging/stg_agency_use__engagements",
+            "intermediate/int_agency_engagements_assessed", "marts/agency_use", "marts/submissions",
+            "marts/data_quality", "published/alliance"} <= selected
+    assert not selected & {"marts/wres_metrics", "marts/representation_by_seniority", "marts/asye_outcomes",
+                           "staging/stg_council_hr__staff", "intermediate/int_alliance_councils"}
+    assert known.tags["workforce/rebuild"] == "models depending on the sources"
+    # a council's first submission changes which councils the pooled figures cover: everything rebuilds
+    assert by_key["E09000005_2024-12-31"].asset_selection is None
+
+
+def test_plan_runs_groups_a_waiting_file_with_its_submission_and_batches_a_flood():
+    from orchestration.defs.schedules import plan_runs
+
+    # casework arrived earlier (triggered then, waiting for staff); staff arrives now: the run loads both
+    complete = ["council_hr/hr_E09000002_2024-09-30_casework.csv", "council_hr/hr_E09000002_2024-09-30_staff.csv",
+                "council_hr/hr_E09000005_2024-09-30_staff.csv"]
+    (run,) = plan_runs(["council_hr/hr_E09000002_2024-09-30_staff.csv"], complete, {"E09000002_2023-09-30"}, True)
+    assert run.partition_key == "E09000002_2024-09-30" and not run.full
+    assert run.names == ["hr_E09000002_2024-09-30_casework.csv", "hr_E09000002_2024-09-30_staff.csv"]
+    # more submissions in one tick than the limit: one unpartitioned run loads them all
+    flood = [f"agency_use/agency_E0900000{i}_2024-Q4.csv" for i in range(2, 8)]
+    (run,) = plan_runs(flood, flood, {f"E0900000{i}_2024-09-30" for i in range(2, 8)}, True, max_partitioned=4)
+    assert run.partition_key is None and len(run.names) == 6 and run.sources == {"agency_use"} and not run.full
+    # a file whose name does not parse belongs to no submission: an unpartitioned run reports it
+    (run,) = plan_runs(["council_hr/staff_final_v2.xlsx"], [], set(), True)
+    assert run.partition_key is None and run.names == ["staff_final_v2.xlsx"]
+
+
+def test_sensor_does_not_trigger_for_bytes_the_warehouse_already_loaded(tmp_path):
+    """Switching the sensor on over a landing folder a refresh already loaded starts no run for those files;
+    a changed file under the same name still triggers."""
+    landing = tmp_path / "landing"
+    _drop(landing, "agency_use/agency_E09000002_2024-Q4.csv", "a\n")
+    _drop(landing, "agency_use/agency_E09000005_2024-Q4.csv", "b\n")
+    import hashlib
+
+    loaded = {"agency_E09000002_2024-Q4.csv": {hashlib.sha256(b"a\n").hexdigest()}}
+    _, cursor = scan_landing(landing, {}, loaded)
+    ready, cursor = scan_landing(landing, cursor, loaded)
+    assert ready == ["agency_use/agency_E09000005_2024-Q4.csv"]
+    (landing / "agency_use" / "agency_E09000002_2024-Q4.csv").write_text("a changed\n")
+    ready, cursor = scan_landing(landing, cursor, loaded)  # changed: wait a tick
+    assert ready == []
+    ready, _ = scan_landing(landing, cursor, loaded)
+    assert ready == ["agency_use/agency_E09000002_2024-Q4.csv"]

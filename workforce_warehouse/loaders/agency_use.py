@@ -39,7 +39,7 @@ register_raw_table("agency_engagement", [
     ("post_qualified_la_years", "DECIMAL(6,2)"), ("left_permanent_la_code", "VARCHAR"),
     ("left_permanent_date", "DATE"), ("ethnicity_raw", "VARCHAR"), ("ethnicity_code", "VARCHAR"),
     ("covering_vacancy", "BOOLEAN"),
-])
+], source=SOURCE)
 
 
 def parse_name(name: str) -> tuple[str, int, int] | None:

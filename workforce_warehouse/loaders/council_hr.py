@@ -71,28 +71,28 @@ register_raw_table("hr_staff", _BASE + [
     ("annual_fte_salary", "DECIMAL(18,2)"), ("registered_professional", "BOOLEAN"), ("contract_type", "VARCHAR"),
     ("fte", "DECIMAL(9,6)"), ("start_date", "DATE"), ("role_start_date", "DATE"), ("end_date", "DATE"),
     ("leaving_reason", "VARCHAR"), ("destination", "VARCHAR"),
-])
+], source=SOURCE)
 register_raw_table("hr_recruitment", _BASE + [
     ("vacancy_id", "VARCHAR"), ("applicant_key", "VARCHAR"), ("ethnicity_raw", "VARCHAR"),
     ("ethnicity_code", "VARCHAR"), ("role", "VARCHAR"), ("closing_date", "DATE"), ("shortlisted", "BOOLEAN"),
     ("appointed", "BOOLEAN"), ("internal_candidate", "BOOLEAN"),
-])
+], source=SOURCE)
 register_raw_table("hr_casework", _BASE + [
     ("case_key", "VARCHAR"), ("employee_key", "VARCHAR"), ("case_type", "VARCHAR"), ("opened_date", "DATE"),
     ("outcome", "VARCHAR"),
-])
+], source=SOURCE)
 register_raw_table("hr_cpd", _BASE + [
     ("employee_key", "VARCHAR"), ("activity_id", "VARCHAR"), ("start_date", "DATE"), ("funded", "BOOLEAN"),
     ("mandatory", "BOOLEAN"),
-])
+], source=SOURCE)
 register_raw_table("hr_asye", _BASE + [
     ("employee_key", "VARCHAR"), ("programme", "VARCHAR"), ("registration_date", "DATE"), ("outcome", "VARCHAR"),
     ("outcome_date", "DATE"),
-])
+], source=SOURCE)
 register_raw_table("hr_survey", _BASE + [
     ("ethnicity_raw", "VARCHAR"), ("ethnicity_code", "VARCHAR"), ("harassment_public", "BOOLEAN"),
     ("harassment_colleague", "BOOLEAN"), ("harassment_manager", "BOOLEAN"),
-])
+], source=SOURCE)
 
 
 def table_for(dataset: str) -> str:

@@ -32,7 +32,7 @@ register_raw_table("csww_return", [
     ("la_code", "VARCHAR"), ("reference_date", "DATE"), ("collection_year", "INTEGER"), ("lea", "VARCHAR"),
     ("software_code", "VARCHAR"), ("vacancies_fte", "DECIMAL(12,2)"), ("agency_cover_fte", "DECIMAL(12,2)"),
     ("agency_cover_headcount", "BIGINT"), ("workers", "BIGINT"),
-])
+], source=SOURCE)
 register_raw_table("csww_worker", [
     ("la_code", "VARCHAR"), ("reference_date", "DATE"), ("worker_number", "BIGINT"), ("agency_worker", "BOOLEAN"),
     ("swe_key", "VARCHAR"), ("fte", "DECIMAL(9,6)"), ("age_band", "VARCHAR"), ("gender", "INTEGER"),
@@ -42,7 +42,7 @@ register_raw_table("csww_worker", [
     ("fte30", "DECIMAL(9,6)"), ("cases30", "INTEGER"), ("working_days_lost", "DECIMAL(9,2)"),
     ("contract_weeks", "DECIMAL(9,2)"), ("absent_at_30_sept", "BOOLEAN"), ("reason_absence", "VARCHAR"),
     ("cfkss_status", "INTEGER"),
-])
+], source=SOURCE)
 
 NON_AGENCY_REQUIRED = ("PersonBirthDate", "GenderCurrent", "Ethnicity", "QualInst", "StepUpGrad", "OrgRole",
                        "RoleStartDate", "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad")

@@ -39,9 +39,9 @@ ROLE_ETHNICITY_MEASURES = ("known_headcount", "white", "mixed", "asian", "black"
 _ROW = [("file_name", "VARCHAR"), ("row_number", "BIGINT"), ("time_period", "INTEGER"),
         ("geographic_level", "VARCHAR"), ("country_code", "VARCHAR"), ("region_code", "VARCHAR"),
         ("region_name", "VARCHAR"), ("old_la_code", "VARCHAR"), ("new_la_code", "VARCHAR"), ("la_name", "VARCHAR")]
-register_raw_table("dfe_headline", _ROW + [("measure", "VARCHAR"), ("value", "DOUBLE"), ("value_note", "VARCHAR")])
+register_raw_table("dfe_headline", _ROW + [("measure", "VARCHAR"), ("value", "DOUBLE"), ("value_note", "VARCHAR")], source=SOURCE)
 register_raw_table("dfe_role_ethnicity", _ROW + [("org_role", "VARCHAR"), ("measure", "VARCHAR"), ("value", "DOUBLE"),
-                                                 ("value_note", "VARCHAR")])
+                                                 ("value_note", "VARCHAR")], source=SOURCE)
 
 KEYS = ("time_period", "geographic_level", "region_code", "new_la_code")
 

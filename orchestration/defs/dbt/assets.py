@@ -50,7 +50,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["WORKFORCE_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["WORKFORCE_ALLIANCE"] = settings.alliance
     say = progress_printer(context)
-    say("[2/4] dbt build: seeds, staging -> intermediate -> marts, with dbt tests")
+    if context.is_subset:
+        say(f"[2/4] dbt build: the {len(context.selected_asset_keys)} models and seeds that depend on what this "
+            "run loaded, with their dbt tests")
+    else:
+        say("[2/4] dbt build: seeds, staging -> intermediate -> marts, with dbt tests")
     # Failing tests do not stop the run here: the checks stage reads run_results.json and decides.
     started = time.monotonic()
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
@@ -68,8 +72,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     for key in _topological(context.assets_def, context.selected_asset_keys):
         yield outputs.get(key) or dg.MaterializeResult(asset_key=key, metadata={
             "dbt_status": "not rebuilt: dbt skipped or failed it; the table is unchanged from the last build"})
-    pipeline.record(settings, context.run_id, "dbt", {"target_path": str(invocation.target_path),
-                                                      "seconds": time.monotonic() - started})
+    pipeline.record(settings, context.run_id, "dbt", {
+        "target_path": str(invocation.target_path), "seconds": time.monotonic() - started,
+        "selected": sorted(k.to_user_string() for k in context.selected_asset_keys) if context.is_subset else "all"})
     results = invocation.get_artifact("run_results.json").get("results", [])
     counts: dict[str, int] = {}
     for r in results:

@@ -1,34 +1,47 @@
 """Landing folder -> raw layer. One asset per raw table (they are written together by one load step),
-so the lineage graph shows each dbt source fed by the files that land."""
+so the lineage graph shows each dbt source fed by the files that land.
 
+The step is partitioned by submission (partitions.py): a run for partition `E09000002_2024-09-30` loads
+only that council's files for that period end; other councils' raw rows and load ids are untouched.
+An unpartitioned run (the nightly schedule, `workforce-warehouse refresh`) loads every new or changed file.
+"""
 
 import dagster as dg
 import duckdb
 
 from workforce_warehouse import pipeline
 from workforce_warehouse.config import ConfigError
-from workforce_warehouse.warehouse import RAW_TABLES
+from workforce_warehouse.submissions import Submission, source_of, submission_of
+from workforce_warehouse.warehouse import RAW_TABLE_SOURCES, RAW_TABLES
 
+from ..partitions import SUBMISSIONS
 from ..resources import WarehouseResource, progress_printer
 
 RAW_TABLE_NAMES = ["load_log", "row_errors", *RAW_TABLES]
 
 
 class LoadConfig(dg.Config):
-    only_files: list[str] = []  # file names to load; empty = every new or changed file in the landing folder
+    only_files: list[str] = []  # file names to load; empty = every new or changed file (of the partition)
 
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(key=["raw", t], group_name="raw", description=f"raw.{t}", kinds={"duckdb", "python"})
            for t in RAW_TABLE_NAMES],
     can_subset=False,
+    partitions_def=SUBMISSIONS,
     name="load_landing_files",
 )
 def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, warehouse: WarehouseResource):
     settings = warehouse.settings()
+    submission = None
+    if context.has_partition_key:
+        try:
+            submission = Submission.from_key(context.partition_key)
+        except ValueError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
     try:
         summary = pipeline.load_stage(settings, context.run_id, set(config.only_files) or None,
-                                      progress=progress_printer(context))
+                                      progress=progress_printer(context), submission=submission)
     except duckdb.IOException as exc:
         # transient: another process has the warehouse file open for writing. Data errors never get here
         # (a bad file is quarantined, not raised), and configuration errors are not retried.
@@ -41,5 +54,30 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
         "rejected_files": dg.MetadataValue.md("\n".join(f"- {o.file}: {o.message}" for o in summary.of("rejected"))
                                               or "none"),
     }
+    if submission is None:
+        _record_submissions(context, summary)
     for t in RAW_TABLE_NAMES:
         yield dg.MaterializeResult(asset_key=["raw", t], metadata=meta if t == "load_log" else None)
+
+
+def _record_submissions(context: dg.AssetExecutionContext, summary) -> None:
+    """A full run loads many submissions at once: add each one's partition and record a materialization
+    of the raw tables it wrote, so each submission's history in the UI shows this load too."""
+    loaded: dict[str, list] = {}
+    for o in summary.of("loaded"):
+        sub = submission_of(o.file)
+        if sub is not None:
+            loaded.setdefault(sub.key, []).append(o)
+    if not loaded:
+        return
+    known = set(context.instance.get_dynamic_partitions(SUBMISSIONS.name))
+    new = sorted(set(loaded) - known)
+    if new:
+        context.instance.add_dynamic_partitions(SUBMISSIONS.name, new)
+    for key, outcomes in sorted(loaded.items()):
+        sources = {source_of(o.file) or o.source for o in outcomes}
+        files = ", ".join(sorted(o.file for o in outcomes))
+        for table in ["load_log", *sorted(t for t, s in RAW_TABLE_SOURCES.items() if s in sources)]:
+            context.log_event(dg.AssetMaterialization(
+                asset_key=["raw", table], partition=key,
+                metadata={"files": files, "loaded_by": "full refresh run"}))
