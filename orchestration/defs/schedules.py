@@ -59,7 +59,8 @@ def scan_landing(landing_root: Path, cursor: dict, loaded: dict[str, set[str]] |
     loaded = loaded or {}
     seen = cursor.get("seen", {})
     triggered = cursor.get("triggered", {})
-    new_seen, ready, complete = {}, [], []
+    hashed = cursor.get("hashed", {})  # rel -> [size, mtime_ns, sha256]: a file is hashed once per change
+    new_seen, new_hashed, ready, complete = {}, {}, [], []
     settings_like = type("S", (), {"landing": landing_root})
     for p in landing_files(settings_like):
         rel = p.relative_to(landing_root).as_posix()
@@ -69,14 +70,16 @@ def scan_landing(landing_root: Path, cursor: dict, loaded: dict[str, set[str]] |
         if seen.get(rel) != sig or not _is_complete(p):
             continue  # still being written, or first sight: wait a tick
         complete.append(rel)
-        digest = _digest(p)
+        cached = hashed.get(rel)
+        digest = cached[2] if cached and cached[:2] == sig else _digest(p)
+        new_hashed[rel] = [*sig, digest]
         if triggered.get(rel) == digest:
             continue
         triggered[rel] = digest
         if digest not in loaded.get(p.name, ()):
             ready.append(rel)
     return ready, {"seen": new_seen, "triggered": {k: v for k, v in triggered.items() if k in new_seen},
-                   "complete": complete}
+                   "hashed": new_hashed, "complete": complete}
 
 
 @dataclass
