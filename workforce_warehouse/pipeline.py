@@ -77,15 +77,19 @@ def ensure_schema(settings: Settings) -> None:
 
 
 def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None,
-                 progress: Callable[[str], None] = print, scope: set[str] | None = None) -> list[CheckResult]:
+                 progress: Callable[[str], None] = print, scope: set[str] | None = None,
+                 councils: set[str] | None = None) -> list[CheckResult]:
     """dbt test results and the GX suites. `scope` (a partial run): the tables this run rebuilt; only their
-    GX checks run, and the last results of the other tables' checks are carried over unchanged."""
+    GX checks run, and the last results of the other tables' checks are carried over unchanged.
+    `councils` (a partitioned run): checks validated council by council validate only these councils."""
     from expectations.suites import CHECKS
 
     from .quality import carried_results
 
     progress("[3/4] checks: dbt tests and Great Expectations suites"
-             + (f" (the {len(scope)} tables this run rebuilt)" if scope is not None else ""))
+             + (f" (the {len(scope)} tables this run rebuilt" if scope is not None else "")
+             + (f"; council {', '.join(sorted(councils))}" if councils and scope is not None else "")
+             + (")" if scope is not None else ""))
     started = time.monotonic()
     if target_dir is None:
         rec = read_record(settings, run_id, "dbt")
@@ -93,19 +97,25 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
     results = dbt_results(target_dir)
     dbt_failed = [r for r in results if r.outcome != "pass"]
     progress(f"  dbt tests: {len(results) - len(dbt_failed)} passed, {len(dbt_failed)} failed")
+    if scope is None:
+        councils = None  # a full run validates every council
     checks = CHECKS if scope is None else [c for c in CHECKS if c.table in scope]
     con = connect(settings.warehouse_path)
     try:
-        results += run_gx_checks(con, checks, gx_home(settings), progress)
+        results += run_gx_checks(con, checks, gx_home(settings), progress, councils=councils)
         if scope is not None:
             fresh = {(r.check_name, r.table_name, r.council) for r in results}
-            carried = [r for r in carried_results(con, scope) if (r.check_name, r.table_name, r.council) not in fresh]
-            progress(f"  carried over from the last run: {len(carried)} results of checks on tables not rebuilt")
+            batched = {c.name for c in CHECKS if c.batch_by}
+            carried = [r for r in carried_results(con, scope, councils, batched)
+                       if (r.check_name, r.table_name, r.council) not in fresh]
+            progress(f"  carried over from the last run: {len(carried)} results of checks on data this run did "
+                     "not change")
             results += carried
         write_data_quality(con, results)
     finally:
         con.close()
     record(settings, run_id, "checks", {"seconds": time.monotonic() - started, "scope": sorted(scope or []) or None,
+                                        "councils": sorted(councils) if councils else None,
                                         "results": [dataclasses.asdict(r) for r in results]})
     return results
 

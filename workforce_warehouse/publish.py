@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -92,23 +93,38 @@ def council_filter(table: str, columns: set[str]) -> str:
 
 
 def _write_council_files(alliance: Path, councils_dir: Path, councils: list[str], regions: dict[str, str]) -> None:
-    """Each council's file, cut from the published alliance file inside DuckDB."""
+    """Each council's file, cut from the published alliance file inside DuckDB, a few councils at a time
+    (one cursor per thread; each file is written in one transaction)."""
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{alliance}' AS a (READ_ONLY)")
         con.execute("USE a")
         tables = {t: {r[0] for r in con.execute(f"describe a.main.{t}").fetchall()} for t in PUBLISHED_TABLES}
-        for la in councils:
-            target = councils_dir / la / "council.duckdb"
-            target.parent.mkdir(parents=True)
-            con.execute(f"ATTACH '{target}' AS c")
+
+        def write_one(la: str) -> None:
+            cur = con.cursor()
             try:
-                for t, cols in tables.items():
-                    condition = council_filter(t, cols)
-                    params = {k: v for k, v in (("la", la), ("region", regions.get(la, ""))) if f"${k}" in condition}
-                    con.execute(f"CREATE TABLE c.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}", params)
+                target = councils_dir / la / "council.duckdb"
+                target.parent.mkdir(parents=True)
+                alias = f"c_{la}"
+                cur.execute(f"ATTACH '{target}' AS {alias}")
+                try:
+                    cur.execute("BEGIN")
+                    for t, cols in tables.items():
+                        condition = council_filter(t, cols)
+                        params = {k: v for k, v in (("la", la), ("region", regions.get(la, "")))
+                                  if f"${k}" in condition}
+                        cur.execute(f"CREATE TABLE {alias}.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}",
+                                    params)
+                    cur.execute("COMMIT")
+                finally:
+                    cur.execute(f"DETACH {alias}")
             finally:
-                con.execute("DETACH c")
+                cur.close()
+
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(write_one, councils))
     finally:
         con.close()
 

@@ -174,12 +174,18 @@ _ID_COLUMNS = {"council", "period_end", "period_label", "measure", "metric", "fi
 
 
 def run_gx_checks(con, checks, gx_home: Path | None, progress: Callable[[str], None] = print,
-                  build_docs: bool = True) -> list[CheckResult]:
+                  build_docs: bool = True, councils: set[str] | None = None) -> list[CheckResult]:
+    """Validate each check's frame. `councils`: a check batched by council validates only these councils'
+    batches (a partitioned run changed only them); the caller carries the other batches' results over."""
     runner = GxRunner(gx_home)
     out: list[CheckResult] = []
     for check in checks:
+        query = check.query
+        if councils is not None and check.batch_by:
+            listed = ", ".join("'" + c.replace("'", "''") + "'" for c in sorted(councils)) or "NULL"
+            query = f'select * from ({check.query}) as q where q."{check.batch_by}" in ({listed})'
         try:
-            frame = frame_of(con, check.query)
+            frame = frame_of(con, query)
         except Exception as exc:  # the relation is missing or broken: that is itself a failure
             out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, None, "error",
                                    check.severity, 0, f"could not read the data for this check: {exc}"))
@@ -226,16 +232,22 @@ def write_data_quality(con, results: list[CheckResult]) -> None:
         con.unregister("_dq")
 
 
-def carried_results(con, scope: set[str]) -> list[CheckResult]:
+def carried_results(con, scope: set[str], councils: set[str] | None = None,
+                    batched: set[str] = frozenset()) -> list[CheckResult]:
     """The last results of checks on tables a partial run did not rebuild: those tables are unchanged, so
-    their results still stand (a failing one still blocks publishing). Empty before the first refresh."""
+    their results still stand (a failing one still blocks publishing). With `councils`, also the other
+    councils' batches of the `batched` checks (validated one council at a time): their rows did not change.
+    Empty before the first refresh."""
     try:
         rows = con.execute("SELECT * FROM marts.data_quality").fetch_arrow_table().to_pylist()
     except Exception:  # noqa: BLE001  (no data_quality table yet)
         return []
     out = []
     for r in rows:
-        if any(t in scope for t in (r["table_name"] or "").split(",")) or r["check_name"] == "dbt_build":
+        in_scope = any(t in scope for t in (r["table_name"] or "").split(","))
+        other_council = (councils is not None and r["check_name"] in batched and r["council"] is not None
+                         and r["council"] not in councils)
+        if (in_scope and not other_council) or r["check_name"] == "dbt_build":
             continue
         r["checked_at"] = str(r["checked_at"]) if r["checked_at"] is not None else None
         out.append(CheckResult(**{k: r[k] for k in DQ_COLUMNS}))

@@ -119,6 +119,7 @@ def test_checks_on_tables_not_rebuilt_are_carried_over_and_the_run_published(aft
     home, result = after["home"], after["result"]
     checks = json.loads((home / "logs" / "runs" / result.run_id / "checks.json").read_text())
     assert "agency_use" in checks["scope"] and "wres_metrics" not in checks["scope"]
+    assert checks["councils"] == [B]
     carried = query(home, "select distinct table_name from marts.data_quality where checked_at <= ?",
                     [after["before"]["dq_checked_at"]])
     assert ("wres_metrics",) in carried and ("agency_use",) not in carried
@@ -130,3 +131,32 @@ def test_checks_on_tables_not_rebuilt_are_carried_over_and_the_run_published(aft
                            [B]).fetchone()[0] >= 1
     finally:
         con.close()
+
+
+def test_a_partitioned_runs_checks_validate_its_council_and_carry_the_others(after, tmp_path):
+    """Council-by-council checks in a run of council A's submission validate A only: a planted bad A row
+    fails there, and council B's result is the one carried over from the last run (same checked_at)."""
+    import shutil
+
+    from workforce_warehouse import pipeline
+    from workforce_warehouse.config import load_settings
+
+    home, result = after["home"], after["result"]
+    (tmp_path / "warehouse").mkdir()
+    shutil.copy(home / "warehouse" / "warehouse.duckdb", tmp_path / "warehouse" / "warehouse.duckdb")
+    con = duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"))
+    try:
+        con.execute("insert into raw.hr_staff select * replace (null as employee_key) from raw.hr_staff "
+                    "where la_code = ? limit 1", [A])
+        b_before = con.execute("select outcome, checked_at from marts.data_quality where check_name = "
+                               "'raw_staff_required_complete' and council = ?", [B]).fetchall()
+    finally:
+        con.close()
+    dbt = json.loads((home / "logs" / "runs" / result.run_id / "dbt.json").read_text())
+    results = pipeline.checks_stage(load_settings(tmp_path), "scoped-check", target_dir=Path(dbt["target_path"]),
+                                    progress=lambda m: None, scope={"hr_staff", "load_log"}, councils={A})
+    staff = {r.council: r for r in results if r.check_name == "raw_staff_required_complete"}
+    assert set(staff) == {A, B}
+    assert staff[A].outcome == "fail" and staff[A].failing_rows == 1 and staff[A].checked_at is None
+    assert staff[A].blocks
+    assert [(staff[B].outcome, staff[B].checked_at)] == [(o, str(c)) for o, c in b_before]

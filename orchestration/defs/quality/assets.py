@@ -4,7 +4,7 @@
 import dagster as dg
 
 from workforce_warehouse import pipeline
-from workforce_warehouse.submissions import raw_tables_of
+from workforce_warehouse.submissions import Submission, raw_tables_of
 
 from ..dbt.assets import dbt_models
 from ..resources import WarehouseResource, progress_printer
@@ -23,11 +23,22 @@ def run_scope(context: dg.AssetExecutionContext) -> set[str] | None:
     return scope | raw_tables_of(set(filter(None, sources.split(","))))
 
 
+def run_councils(context: dg.AssetExecutionContext) -> set[str] | None:
+    """The council of a partitioned run (its submission key starts with the LA code); None otherwise."""
+    key = context.run.tags.get("dagster/partition")
+    if not key:
+        return None
+    try:
+        return {Submission.from_key(key).la_code}
+    except ValueError:
+        return None
+
+
 @dg.asset(key=["marts", "data_quality"], group_name="quality", deps=[dbt_models], kinds={"great_expectations"},
           description="One row per check of the last refresh: dbt tests and Great Expectations suites.")
 def data_quality(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     results = pipeline.checks_stage(warehouse.settings(), context.run_id, progress=progress_printer(context),
-                                    scope=run_scope(context))
+                                    scope=run_scope(context), councils=run_councils(context))
     blocking = [r for r in results if r.blocks]
     return dg.MaterializeResult(metadata={
         "checks": len(results), "failed": sum(r.outcome != "pass" for r in results), "blocking": len(blocking),
