@@ -19,7 +19,8 @@ from .partitions import SUBMISSIONS
 from .selection import rebuild_selection
 
 REFRESH_CRON = os.environ.get("WORKFORCE_REFRESH_CRON", "0 2 * * *")
-SENSOR_INTERVAL_SECONDS = int(os.environ.get("WORKFORCE_SENSOR_INTERVAL_SECONDS", "30"))
+SENSOR_INTERVAL_SECONDS = int(os.environ.get("WORKFORCE_SENSOR_INTERVAL_SECONDS", "15"))
+# Two looks 15 s apart prove a file complete; with the run queue's start-up a run starts well within a minute.
 # More submissions than this in one tick: one unpartitioned run loads them all (see plan_runs).
 MAX_PARTITIONED_RUNS = int(os.environ.get("WORKFORCE_SENSOR_MAX_PARTITION_RUNS", "4"))
 PUBLISHED = dg.AssetKey(["published", "alliance"])
