@@ -224,7 +224,8 @@ def cmd_status(args) -> int:
         load = json.loads((r / "load.json").read_text()) if (r / "load.json").exists() else None
         when = dt.datetime.fromtimestamp(r.stat().st_mtime).isoformat(timespec="seconds")
         state = "published" if pub and pub["published"] else ("blocked" if pub else "failed before publishing")
-        _say(f"  {when} run {r.name[:8]}: {state}; files {load['line'] if load else '?'}")
+        scope = f" (submission {load['submission']})" if load and load.get("submission") else ""
+        _say(f"  {when} run {r.name[:8]}{scope}: {state}; files {load['line'] if load else '?'}")
     if not runs:
         _say("  none yet")
     if settings.warehouse_path.exists():
