@@ -68,7 +68,7 @@ def submission_of(name: str) -> Submission | None:
     if parsed := council_hr.parse_name(name):
         la, period_text, _ = parsed
         try:
-            return Submission(la, dt.date.fromisoformat(period_text))
+            return Submission(la, council_hr.parse_period(period_text))
         except ValueError:
             return None
     if parsed := csww_return.parse_name(name):

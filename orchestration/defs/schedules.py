@@ -101,13 +101,14 @@ def plan_runs(ready: list[str], complete: list[str], known_partitions: set[str],
               max_partitioned: int = MAX_PARTITIONED_RUNS) -> list[PlannedRun]:
     """Group the files that triggered into runs. Each council submission gets its own partitioned run,
     loading the files that triggered and the submission's other complete files of the same source (so a
-    casework file that waited for its staff file loads with it); DfE published files and names that do not parse go into one unpartitioned run. When more
+    casework file that waited for its staff file loads with it); DfE published files and names that do not
+    parse go into one unpartitioned run. When more
     than `max_partitioned` submissions arrive in one tick, one unpartitioned run loads them all instead of a
     queue of runs that each rebuild the marts. A council with no partition yet (its first submission) changes
     which councils the alliance's pooled figures cover, so that run rebuilds every model."""
     if not ready:
         return []
-    known_councils = {k.split("_", 1)[0] for k in known_partitions}
+    known_councils = {_council(k) for k in known_partitions}
     by_key: dict[str | None, list[str]] = defaultdict(list)
     for rel in ready:
         sub = submission_of(rel)
@@ -115,7 +116,7 @@ def plan_runs(ready: list[str], complete: list[str], known_partitions: set[str],
     partitioned = [k for k in by_key if k is not None]
     if len(partitioned) > max_partitioned:
         files = sorted(ready)
-        new_council = any(k.split("_", 1)[0] not in known_councils for k in partitioned)
+        new_council = any(_council(k) not in known_councils for k in partitioned)
         return [PlannedRun(None, files, _sources(files), full=new_council or not published_before)]
     runs = []
     for key in sorted(partitioned):
@@ -124,12 +125,16 @@ def plan_runs(ready: list[str], complete: list[str], known_partitions: set[str],
         # casework file that waited for its staff file); byte-identical ones are no-ops in the load
         files = sorted(set(by_key[key]) | {c for c in complete if (s := submission_of(c)) and s.key == key
                                            and source_of(c) in sources})
-        new_council = key.split("_", 1)[0] not in known_councils
+        new_council = _council(key) not in known_councils
         runs.append(PlannedRun(key, files, sources, full=new_council or not published_before))
     if by_key.get(None):
         files = sorted(by_key[None])
         runs.append(PlannedRun(None, files, _sources(files), full=not published_before))
     return runs
+
+
+def _council(partition_key: str) -> str:
+    return partition_key.split("_", 1)[0]  # submission keys start with the LA code (submissions.py)
 
 
 def _sources(files: list[str]) -> set[str]:
