@@ -49,11 +49,15 @@ def du(path: Path) -> int:
 
 def timed_rss(cmd: list[str], env: dict) -> tuple[float, int, int, str]:
     """Run cmd in a wrapper that reports the largest RSS among the wrapper's descendants (KiB)."""
-    wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
-               "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-               "sys.exit(p.returncode)")
+    wrapper = (
+        "import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
+        "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+        "sys.exit(p.returncode)"
+    )
     start = time.monotonic()
-    p = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True, cwd=PROJECT)
+    p = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True, cwd=PROJECT
+    )
     seconds = time.monotonic() - start
     rss = 0
     for line in p.stderr.splitlines():
@@ -133,8 +137,9 @@ def new_agency_return(home: Path) -> str:
 
 def sensor_run(home: Path, env: dict) -> tuple[float, int, dict, str]:
     """The file-arrival path: the sensor's partitioned run of one council's submission."""
-    seconds, rss, code, out = timed_rss([sys.executable, str(PROJECT / "benchmarks" / "sensor_run.py"),
-                                         "--home", str(home)], env)
+    seconds, rss, code, out = timed_rss(
+        [sys.executable, str(PROJECT / "benchmarks" / "sensor_run.py"), "--home", str(home)], env
+    )
     if code != 0 or "RUN " not in out:
         print(out[-3000:])
     return seconds, rss, stage_seconds(home), out
@@ -143,12 +148,22 @@ def sensor_run(home: Path, env: dict) -> tuple[float, int, dict, str]:
 def bench_size(councils: int, years: int, workdir: Path) -> dict:
     home = workdir / f"c{councils}"
     shutil.rmtree(home, ignore_errors=True)
-    env = dict(os.environ, WORKFORCE_HOME=str(home), WORKFORCE_PSEUDONYMISATION_KEY=KEY,
-               DAGSTER_HOME=str(home / "dagster"), DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="False")
+    env = dict(
+        os.environ,
+        WORKFORCE_HOME=str(home),
+        WORKFORCE_PSEUDONYMISATION_KEY=KEY,
+        DAGSTER_HOME=str(home / "dagster"),
+        DO_NOT_TRACK="1",
+        GX_ANALYTICS_ENABLED="False",
+    )
     cli = str(BIN / "workforce-warehouse")
     t0 = time.monotonic()
-    subprocess.run([cli, "sample", "--councils", str(councils), "--years", str(years), "--home", str(home)],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [cli, "sample", "--councils", str(councils), "--years", str(years), "--home", str(home)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     sample_s = time.monotonic() - t0
     print(f"  {councils} councils: sample written in {sample_s:.1f}s; full refresh ...", flush=True)
     full_s, rss_kib, code, out = timed_rss([cli, "refresh", "--home", str(home)], env)
@@ -171,7 +186,9 @@ def bench_size(councils: int, years: int, workdir: Path) -> dict:
     print(f"  {councils} councils: partitioned run for {name} ...", flush=True)
     part_ag_s, part_ag_rss, part_ag_stages, _ = sensor_run(home, env)
     return {
-        "councils": councils, "years": years, "sample_seconds": round(sample_s, 1),
+        "councils": councils,
+        "years": years,
+        "sample_seconds": round(sample_s, 1),
         "landing_mb": round(du(home / "landing") / 1e6, 1),
         "full_refresh_seconds": round(full_s, 1),
         "stages_seconds": {k: round(v, 1) for k, v in stages.items()},
@@ -191,12 +208,12 @@ def bench_size(councils: int, years: int, workdir: Path) -> dict:
 
 def bench_csww(workdir: Path, workers: int = 20000) -> dict:
     """Parse rate of one large CSWW return: this project's streaming parser vs the liiatools method."""
+    import random
     import xml.etree.ElementTree as ET
 
     from workforce_warehouse.loaders.core import Pseudonymiser
     from workforce_warehouse.loaders.csww_return import parse_return
     from workforce_warehouse.sample import Council, csww_xml
-    import random
 
     rng = random.Random(1)
     council = Council("E09000022", 0, rng, dt.date(2023, 4, 1), dt.date(2025, 3, 31), 400)
@@ -204,8 +221,10 @@ def bench_csww(workdir: Path, workers: int = 20000) -> dict:
     head, first, rest = text.partition("  <CSWWWorker>")
     blocks = [("  <CSWWWorker>" + b) for b in (first and rest or "").split("  <CSWWWorker>")]
     blocks[-1] = blocks[-1].replace("</Message>\n", "")
-    parts = [re.sub(r"<SWENo>SW\d{10}</SWENo>", f"<SWENo>SW{i:010d}</SWENo>", blocks[i % len(blocks)])
-             for i in range(workers)]
+    parts = [
+        re.sub(r"<SWENo>SW\d{10}</SWENo>", f"<SWENo>SW{i:010d}</SWENo>", blocks[i % len(blocks)])
+        for i in range(workers)
+    ]
     big = workdir / "csww_E09000022_2024.xml"
     big.write_text(head + "".join(parts) + "</Message>\n", encoding="utf-8")
     n = workers
@@ -226,9 +245,13 @@ def bench_csww(workdir: Path, workers: int = 20000) -> dict:
     tree = ET.parse(big)
     rows = [{c.tag: c.text for c in w} for w in tree.getroot().iter("CSWWWorker")]
     theirs = time.monotonic() - start
-    result.update({"liiatools_method_seconds": round(theirs, 2),
-                   "liiatools_method_workers_per_second": round(len(rows) / theirs),
-                   "speedup": round(theirs / ours, 1)})
+    result.update(
+        {
+            "liiatools_method_seconds": round(theirs, 2),
+            "liiatools_method_workers_per_second": round(len(rows) / theirs),
+            "speedup": round(theirs / ours, 1),
+        }
+    )
     return result
 
 
@@ -241,8 +264,11 @@ def main() -> None:
     args = ap.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
-               "started": dt.datetime.now().isoformat(timespec="seconds"), "sizes": []}
+    results = {
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "sizes": [],
+    }
     for n in args.councils:
         results["sizes"].append(bench_size(n, args.years, workdir))
     results["csww"] = bench_csww(workdir, args.csww_workers)
@@ -251,21 +277,56 @@ def main() -> None:
     (out / "benchmark.json").write_text(json.dumps(results, indent=1))
 
     print()
-    hdr = ("councils", "full s", "load", "dbt", "checks", "publish", "incr s", "part hr s", "part ag s",
-           "peak MB", "wh MB", "pub MB", "floor s", "dbt/floor")
+    hdr = (
+        "councils",
+        "full s",
+        "load",
+        "dbt",
+        "checks",
+        "publish",
+        "incr s",
+        "part hr s",
+        "part ag s",
+        "peak MB",
+        "wh MB",
+        "pub MB",
+        "floor s",
+        "dbt/floor",
+    )
     print(" | ".join(f"{h:>9}" for h in hdr))
     for r in results["sizes"]:
         s = r["stages_seconds"]
-        share = lambda k: f"{100 * s.get(k, 0) / r['full_refresh_seconds']:.0f}%"  # noqa: E731
-        row = (r["councils"], r["full_refresh_seconds"], share("load"), share("dbt"), share("checks"),
-               share("publish"), r["incremental_seconds"], r["partitioned_staff_file_seconds"],
-               r["partitioned_agency_file_seconds"], r["peak_rss_mb"], r["warehouse_mb"], r["published_mb"],
-               r["sql_floor_seconds"], r["dbt_over_floor"])
+
+        def share(k, s=s, r=r):
+            return f"{100 * s.get(k, 0) / r['full_refresh_seconds']:.0f}%"
+
+        row = (
+            r["councils"],
+            r["full_refresh_seconds"],
+            share("load"),
+            share("dbt"),
+            share("checks"),
+            share("publish"),
+            r["incremental_seconds"],
+            r["partitioned_staff_file_seconds"],
+            r["partitioned_agency_file_seconds"],
+            r["peak_rss_mb"],
+            r["warehouse_mb"],
+            r["published_mb"],
+            r["sql_floor_seconds"],
+            r["dbt_over_floor"],
+        )
         print(" | ".join(f"{v!s:>9}" for v in row))
     c = results["csww"]
-    print(f"\nCSWW parse: {c['workers']} workers, {c['ours_workers_per_second']} workers/s"
-          + (f" vs {c['liiatools_method_workers_per_second']} workers/s with the liiatools method "
-             f"(x{c['speedup']})" if "speedup" in c else f" ({c.get('liiatools_method')})"))
+    print(
+        f"\nCSWW parse: {c['workers']} workers, {c['ours_workers_per_second']} workers/s"
+        + (
+            f" vs {c['liiatools_method_workers_per_second']} workers/s with the liiatools method "
+            f"(x{c['speedup']})"
+            if "speedup" in c
+            else f" ({c.get('liiatools_method')})"
+        )
+    )
     print(f"\nWritten to {out / 'benchmark.json'}")
 
 

@@ -43,13 +43,23 @@ def main() -> int:
         for req in getattr(result, "run_requests", None) or []:
             started = time.monotonic()
             res = job.execute_in_process(
-                instance=instance, partition_key=req.partition_key, asset_selection=req.asset_selection,
-                run_config={**req.run_config, "resources": {"warehouse": {"config": {"home": str(home)}}},
-                            "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                tags=req.tags, raise_on_error=False)
+                instance=instance,
+                partition_key=req.partition_key,
+                asset_selection=req.asset_selection,
+                run_config={
+                    **req.run_config,
+                    "resources": {"warehouse": {"config": {"home": str(home)}}},
+                    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                },
+                tags=req.tags,
+                raise_on_error=False,
+            )
             n = "all" if req.asset_selection is None else str(len(req.asset_selection))
-            print(f"RUN partition={req.partition_key} files={req.tags['workforce/files']} assets={n} "
-                  f"seconds={time.monotonic() - started:.1f} success={res.success} run_id={res.run_id}", flush=True)
+            print(
+                f"RUN partition={req.partition_key} files={req.tags['workforce/files']} assets={n} "
+                f"seconds={time.monotonic() - started:.1f} success={res.success} run_id={res.run_id}",
+                flush=True,
+            )
             ok &= res.success
     return 0 if ok else 1
 

@@ -10,8 +10,8 @@ Severity `error` blocks publishing; `warn` publishes and is listed in data_quali
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import great_expectations.expectations as gxe
 
@@ -29,8 +29,19 @@ class Check:
     params: dict = field(default_factory=dict)
 
 
-RAW_HR_TABLES = ("hr_staff", "hr_recruitment", "hr_casework", "hr_cpd", "hr_asye", "hr_survey", "csww_worker",
-                 "csww_return", "agency_engagement", "dfe_headline", "dfe_role_ethnicity")
+RAW_HR_TABLES = (
+    "hr_staff",
+    "hr_recruitment",
+    "hr_casework",
+    "hr_cpd",
+    "hr_asye",
+    "hr_survey",
+    "csww_worker",
+    "csww_return",
+    "agency_engagement",
+    "dfe_headline",
+    "dfe_role_ethnicity",
+)
 
 
 def _row_counts_query() -> str:
@@ -49,46 +60,87 @@ def _row_counts_query() -> str:
 CHECKS: list[Check] = [
     # ---------------------------------------------------------------- raw
     Check(
-        name="raw_rows_match_load_log", layer="raw", table="load_log", query=_row_counts_query(),
-        expectations=lambda p: [gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0, max_value=0)],
+        name="raw_rows_match_load_log",
+        layer="raw",
+        table="load_log",
+        query=_row_counts_query(),
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0, max_value=0)
+        ],
         description="Every active load has exactly the rows the load log says it loaded.",
     ),
     Check(
-        name="raw_staff_required_complete", layer="raw", table="hr_staff",
+        name="raw_staff_required_complete",
+        layer="raw",
+        table="hr_staff",
         query="""select la_code as council, employee_key, service, role, pay_band, pay_band_order,
                         registered_professional, contract_type, fte, start_date, ethnicity_code
-                 from raw.hr_staff""", batch_by="council",
-        expectations=lambda p: [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (
-            "employee_key", "service", "role", "pay_band", "pay_band_order", "registered_professional",
-            "contract_type", "fte", "start_date", "ethnicity_code")],
+                 from raw.hr_staff""",
+        batch_by="council",
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToNotBeNull(column=c)
+            for c in (
+                "employee_key",
+                "service",
+                "role",
+                "pay_band",
+                "pay_band_order",
+                "registered_professional",
+                "contract_type",
+                "fte",
+                "start_date",
+                "ethnicity_code",
+            )
+        ],
         description="Required staff columns are complete in the raw layer.",
     ),
     Check(
-        name="raw_agency_required_complete", layer="raw", table="agency_engagement",
+        name="raw_agency_required_complete",
+        layer="raw",
+        table="agency_engagement",
         query="""select la_code as council, engagement_key, swe_key, service, role, engagement_type, start_date,
                         hours_in_quarter, charge_rate_per_hour, post_qualified_la_years
                  from raw.agency_engagement""",
-        expectations=lambda p: [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (
-            "engagement_key", "swe_key", "service", "role", "engagement_type", "start_date", "hours_in_quarter",
-            "charge_rate_per_hour", "post_qualified_la_years")],
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToNotBeNull(column=c)
+            for c in (
+                "engagement_key",
+                "swe_key",
+                "service",
+                "role",
+                "engagement_type",
+                "start_date",
+                "hours_in_quarter",
+                "charge_rate_per_hour",
+                "post_qualified_la_years",
+            )
+        ],
     ),
     # ---------------------------------------------------------------- staging
     Check(
-        name="staging_staff_codes_mapped", layer="staging", table="stg_council_hr__staff",
+        name="staging_staff_codes_mapped",
+        layer="staging",
+        table="stg_council_hr__staff",
         query="""select la_code as council, ethnic_group, wres_group, fte, period_end, start_date
-                 from staging.stg_council_hr__staff""", batch_by="council",
+                 from staging.stg_council_hr__staff""",
+        batch_by="council",
         expectations=lambda p: [
-            gxe.ExpectColumnValuesToBeInSet(column="ethnic_group",
-                                            value_set=["White", "Mixed", "Asian", "Black", "Other", "Unknown"]),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="ethnic_group", value_set=["White", "Mixed", "Asian", "Black", "Other", "Unknown"]
+            ),
             gxe.ExpectColumnValuesToBeInSet(column="wres_group", value_set=["White", "BME", "Unknown"]),
             gxe.ExpectColumnValuesToNotBeNull(column="ethnic_group"),
             gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, max_value=1, strict_min=True),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period_end", column_B="start_date", or_equal=True),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="period_end", column_B="start_date", or_equal=True
+            ),
         ],
         description="Ethnicity codes map to a group, FTE is in (0, 1], nobody starts after the period end.",
     ),
     Check(
-        name="staging_events_inside_period", layer="staging", table="stg_council_hr__casework",
+        name="staging_events_inside_period",
+        layer="staging",
+        table="stg_council_hr__casework",
         query="""select c.la_code as council, c.opened_date,
                         (c.opened_date between (c.period_end - interval 1 year + interval 1 day)::date and c.period_end)
                             as inside_period
@@ -96,40 +148,52 @@ CHECKS: list[Check] = [
         expectations=lambda p: [gxe.ExpectColumnValuesToBeInSet(column="inside_period", value_set=[True])],
     ),
     Check(
-        name="staging_csww_codes_mapped", layer="staging", table="stg_csww_return__workers",
+        name="staging_csww_codes_mapped",
+        layer="staging",
+        table="stg_csww_return__workers",
         query="select la_code as council, fte, ethnic_group from staging.stg_csww_return__workers",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, max_value=1),
-            gxe.ExpectColumnValuesToBeInSet(column="ethnic_group",
-                                            value_set=["White", "Mixed", "Asian", "Black", "Other", "Unknown"]),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="ethnic_group", value_set=["White", "Mixed", "Asian", "Black", "Other", "Unknown"]
+            ),
         ],
     ),
     # ---------------------------------------------------------------- marts
     Check(
-        name="marts_shares_sum_to_100", layer="marts", table="representation_by_seniority",
+        name="marts_shares_sum_to_100",
+        layer="marts",
+        table="representation_by_seniority",
         query="""select geography_level, geography_code as council, period_end, source, service, seniority_level,
                         sum(pct_of_known) as total_pct
                  from marts.representation_by_seniority
                  where ethnic_group in ('White', 'Mixed', 'Asian', 'Black', 'Other') and pct_of_known is not null
                  group by all""",
-        expectations=lambda p: [gxe.ExpectColumnValuesToBeBetween(column="total_pct", min_value=99.9,
-                                                                  max_value=100.1)],
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToBeBetween(column="total_pct", min_value=99.9, max_value=100.1)
+        ],
         description="The five groups' shares of known staff sum to 100 per geography, period and level.",
     ),
     Check(
-        name="marts_ratio_inside_ci", layer="marts", table="wres_metrics",
+        name="marts_ratio_inside_ci",
+        layer="marts",
+        table="wres_metrics",
         query="""select geography_code as council, metric, relative_likelihood, ci_lower, ci_upper
                  from marts.wres_metrics where relative_likelihood is not null and ci_lower is not null""",
         expectations=lambda p: [
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="relative_likelihood", column_B="ci_lower",
-                                                        or_equal=True),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="ci_upper", column_B="relative_likelihood",
-                                                        or_equal=True),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="relative_likelihood", column_B="ci_lower", or_equal=True
+            ),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="ci_upper", column_B="relative_likelihood", or_equal=True
+            ),
         ],
         description="CI lower <= relative likelihood <= CI upper.",
     ),
     Check(
-        name="marts_every_council_period_present", layer="marts", table="wres_metrics",
+        name="marts_every_council_period_present",
+        layer="marts",
+        table="wres_metrics",
         query="""select s.la_code as council, s.period_end
                  from (select distinct la_code, period_end from staging.stg_council_hr__datasets_submitted
                        where dataset = 'staff') as s
@@ -144,12 +208,19 @@ CHECKS: list[Check] = [
         description="Every council of the alliance has rows for every period it submitted.",
     ),
     Check(
-        name="marts_unknown_share_in_range", layer="marts", table="wres_metrics",
+        name="marts_unknown_share_in_range",
+        layer="marts",
+        table="wres_metrics",
         query="select geography_code as council, unknown_share from marts.wres_metrics where unknown_share is not null",
-        expectations=lambda p: [gxe.ExpectColumnValuesToBeBetween(column="unknown_share", min_value=0, max_value=100)],
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToBeBetween(column="unknown_share", min_value=0, max_value=100)
+        ],
     ),
     Check(
-        name="dfe_published_rates_consistent", layer="marts", table="workforce_flows", severity="warn",
+        name="dfe_published_rates_consistent",
+        layer="marts",
+        table="workforce_flows",
+        severity="warn",
         query="""select geography_code as council, period_label, 'turnover_rate_fte' as measure,
                         abs(100.0 * leavers_fte / inpost_fte - turnover_rate_fte) as difference
                  from marts.workforce_flows
@@ -170,8 +241,9 @@ CHECKS: list[Check] = [
                         abs(cases / case_holders_fte - caseload_fte)
                  from marts.workforce_flows
                  where source = 'dfe_published' and case_holders_fte > 0 and caseload_fte is not null""",
-        expectations=lambda p: [gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0,
-                                                                  max_value=0.1 + 1e-6)],
+        expectations=lambda p: [
+            gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0, max_value=0.1 + 1e-6)
+        ],
         description="DfE published rates agree with the rates recomputed from their counts (to 0.1).",
     ),
 ]

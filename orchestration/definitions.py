@@ -9,12 +9,12 @@ import dagster as dg
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from .defs.dbt.assets import dbt_models, dbt_resource  # noqa: E402
-from .defs.ingest.assets import load_landing_files  # noqa: E402
-from .defs.publish.assets import published  # noqa: E402
-from .defs.quality.assets import data_quality  # noqa: E402
-from .defs.resources import WarehouseResource  # noqa: E402
-from .defs.schedules import landing_sensor, nightly_schedule  # noqa: E402
+from .defs.dbt.assets import dbt_models, dbt_resource
+from .defs.ingest.assets import load_landing_files
+from .defs.publish.assets import published
+from .defs.quality.assets import data_quality
+from .defs.resources import WarehouseResource
+from .defs.schedules import landing_sensor, nightly_schedule
 
 refresh_job = dg.define_asset_job(
     name="refresh",

@@ -61,8 +61,10 @@ def check_alliance(settings: Settings) -> None:
 
     codes = {r["alliance_code"] for r in _read_seed("alliances")}
     if settings.alliance not in codes:
-        raise ConfigError(f"WORKFORCE_ALLIANCE={settings.alliance!r} is not an alliance_code in seeds/alliances.csv "
-                          f"(known: {', '.join(sorted(codes)) or 'none'}; or use 'all')")
+        raise ConfigError(
+            f"WORKFORCE_ALLIANCE={settings.alliance!r} is not an alliance_code in seeds/alliances.csv "
+            f"(known: {', '.join(sorted(codes)) or 'none'}; or use 'all')"
+        )
 
 
 def preflight(settings: Settings) -> list[Path]:
@@ -83,8 +85,11 @@ def new_files(settings: Settings, files: list[Path]) -> list[Path]:
         return files
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        done = set(con.execute("select file_name, file_sha256 from raw.load_log "
-                               "where outcome in ('loaded', 'superseded')").fetchall())
+        done = set(
+            con.execute(
+                "select file_name, file_sha256 from raw.load_log where outcome in ('loaded', 'superseded')"
+            ).fetchall()
+        )
     except duckdb.Error:
         done = set()
     finally:
@@ -94,15 +99,23 @@ def new_files(settings: Settings, files: list[Path]) -> list[Path]:
 
 # --------------------------------------------------------------------------------------------------
 
+
 def cmd_sample(args) -> int:
     from .sample import generate
 
     settings = load_settings(args.home)
     out = Path(args.out) if args.out else settings.landing
     started = time.monotonic()
-    _say(f"Writing sample landing folder {out} ({args.councils} councils, {args.years} years, seed {args.seed})")
-    files = generate(out, councils=args.councils, years=args.years, seed=args.seed,
-                     progress=_say if args.councils <= 20 else (lambda m: None))
+    _say(
+        f"Writing sample landing folder {out} ({args.councils} councils, {args.years} years, seed {args.seed})"
+    )
+    files = generate(
+        out,
+        councils=args.councils,
+        years=args.years,
+        seed=args.seed,
+        progress=_say if args.councils <= 20 else (lambda m: None),
+    )
     _say(f"Wrote {len(files)} files in {time.monotonic() - started:.1f}s. Next: workforce-warehouse refresh")
     return EXIT_OK
 
@@ -146,7 +159,8 @@ def _run_refresh(settings: Settings, started: float) -> int:
     job = defs.resolve_job_def("refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance,
+            raise_on_error=False,
             run_config={
                 "resources": {"warehouse": {"config": {"home": str(settings.home), "hold_lock": False}}},
                 "loggers": {"console": {"config": {"log_level": "WARNING"}}},
@@ -176,18 +190,28 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
         res = checks["results"]
         dbt = [r for r in res if r["check_type"] == "dbt_test"]
         gx = [r for r in res if r["check_type"] != "dbt_test"]
-        _say(f"  dbt tests: {sum(r['outcome'] == 'pass' for r in dbt)} passed, "
-             f"{sum(r['outcome'] != 'pass' for r in dbt)} failed")
-        _say(f"  expectations: {sum(r['outcome'] == 'pass' for r in gx)} passed, "
-             f"{sum(r['outcome'] != 'pass' for r in gx)} failed")
+        _say(
+            f"  dbt tests: {sum(r['outcome'] == 'pass' for r in dbt)} passed, "
+            f"{sum(r['outcome'] != 'pass' for r in dbt)} failed"
+        )
+        _say(
+            f"  expectations: {sum(r['outcome'] == 'pass' for r in gx)} passed, "
+            f"{sum(r['outcome'] != 'pass' for r in gx)} failed"
+        )
         for r in res:
             if r["outcome"] != "pass":
                 where = f"{r['layer']}.{r['table_name']}" + (f" ({r['council']})" if r["council"] else "")
                 _say(f"    [{r['severity']}] {r['check_name']} on {where}: {r['message'][:400]}")
     if pub and pub["published"]:
-        _say(f"  published: {len(pub['tables'])} tables, {len(pub['councils'])} council files -> {settings.published}")
-        _say(f"    BI tools: {settings.published / 'alliance.duckdb'} (read-only) or {settings.published / 'parquet'}")
-        _say(f"    e.g. duckdb -readonly {settings.published / 'alliance.duckdb'} \"select * from wres_metrics limit 5\"")
+        _say(
+            f"  published: {len(pub['tables'])} tables, {len(pub['councils'])} council files -> {settings.published}"
+        )
+        _say(
+            f"    BI tools: {settings.published / 'alliance.duckdb'} (read-only) or {settings.published / 'parquet'}"
+        )
+        _say(
+            f'    e.g. duckdb -readonly {settings.published / "alliance.duckdb"} "select * from wres_metrics limit 5"'
+        )
         return EXIT_REJECTED if rejected else EXIT_OK
     if pub and not pub["published"]:
         _say("  NOT published: blocking checks failed; the previous published copy is unchanged.")
@@ -223,7 +247,9 @@ def cmd_status(args) -> int:
         pub = json.loads((r / "publish.json").read_text()) if (r / "publish.json").exists() else None
         load = json.loads((r / "load.json").read_text()) if (r / "load.json").exists() else None
         when = dt.datetime.fromtimestamp(r.stat().st_mtime).isoformat(timespec="seconds")
-        state = "published" if pub and pub["published"] else ("blocked" if pub else "failed before publishing")
+        state = (
+            "published" if pub and pub["published"] else ("blocked" if pub else "failed before publishing")
+        )
         scope = f" (submission {load['submission']})" if load and load.get("submission") else ""
         _say(f"  {when} run {r.name[:8]}{scope}: {state}; files {load['line'] if load else '?'}")
     if not runs:
@@ -252,7 +278,9 @@ def cmd_status(args) -> int:
         with e.open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         first = rows[0]["message"] if rows else ""
-        _say(f"  {e.relative_to(settings.home).as_posix()[:-len('.errors.csv')]}: {len(rows)} error(s); {first[:200]}")
+        _say(
+            f"  {e.relative_to(settings.home).as_posix()[: -len('.errors.csv')]}: {len(rows)} error(s); {first[:200]}"
+        )
     if not errs:
         _say("  none")
     return EXIT_OK
@@ -284,13 +312,18 @@ def cmd_withdraw(args) -> int:
         if source:
             where.append("source = ?")
             params.append(source)
-        n = con.execute(f"update raw.load_log set withdrawn = true, withdrawn_at = now()::timestamp "
-                        f"where {' and '.join(where)} returning load_id", params).fetchall()
+        n = con.execute(
+            f"update raw.load_log set withdrawn = true, withdrawn_at = now()::timestamp "
+            f"where {' and '.join(where)} returning load_id",
+            params,
+        ).fetchall()
         con.close()
     finally:
         lock.release()
-    _say(f"Withdrew {len(n)} load(s) of {args.la.upper()}. The next refresh removes their rows from every mart "
-         "and published file; the load log keeps the record.")
+    _say(
+        f"Withdrew {len(n)} load(s) of {args.la.upper()}. The next refresh removes their rows from every mart "
+        "and published file; the load log keeps the record."
+    )
     return EXIT_OK
 
 
@@ -306,16 +339,28 @@ def cmd_serve(args) -> int:
     from .pipeline import ensure_dbt_manifest
 
     ensure_dbt_manifest()
-    cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
-           "--host", args.host, "--port", str(args.port)]
-    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl+C stops it.")
+    cmd = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    _say(
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl+C stops it."
+    )
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.call(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="workforce-warehouse",
-                                description="Workforce race-equality data warehouse for English social care.")
+    p = argparse.ArgumentParser(
+        prog="workforce-warehouse",
+        description="Workforce race-equality data warehouse for English social care.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample", help="write synthetic landing files (plus the real DfE published files)")
     s.add_argument("--out", help="landing folder to write (default <home>/landing)")
@@ -326,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_sample)
     r = sub.add_parser("refresh", help="load -> dbt build -> checks -> publish, through Dagster in process")
     r.add_argument("--home")
-    r.add_argument("--only-new", action="store_true", help="do nothing unless a landing file is new or changed")
+    r.add_argument(
+        "--only-new", action="store_true", help="do nothing unless a landing file is new or changed"
+    )
     r.set_defaults(func=cmd_refresh)
     st = sub.add_parser("status", help="last runs, the chase list and quarantined files")
     st.add_argument("--home")

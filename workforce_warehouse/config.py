@@ -102,7 +102,7 @@ def load_settings(home: str | Path | None = None) -> Settings:
         if len(raw_key) < MIN_KEY_LENGTH:
             raise ConfigError(
                 f"WORKFORCE_PSEUDONYMISATION_KEY is {len(raw_key)} characters; it must be at least "
-                f"{MIN_KEY_LENGTH}. Generate one with: python -c \"import secrets; print(secrets.token_urlsafe(48))\""
+                f'{MIN_KEY_LENGTH}. Generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
         key = raw_key.encode("utf-8")
     threshold_raw = os.environ.get("WORKFORCE_SUPPRESSION_THRESHOLD", "5")
@@ -114,9 +114,7 @@ def load_settings(home: str | Path | None = None) -> Settings:
         raise ConfigError(
             f"WORKFORCE_SUPPRESSION_THRESHOLD must be a whole number of at least 1, got {threshold_raw!r}"
         ) from exc
-    row_thresholds = {
-        s: _float_env(f"WORKFORCE_ROW_ERROR_THRESHOLD_PCT_{s.upper()}", 0.0) for s in SOURCES
-    }
+    row_thresholds = {s: _float_env(f"WORKFORCE_ROW_ERROR_THRESHOLD_PCT_{s.upper()}", 0.0) for s in SOURCES}
     return Settings(
         home=home_path,
         key=key,

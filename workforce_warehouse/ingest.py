@@ -16,9 +16,9 @@ import os
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .config import ConfigError, Settings
 from .loaders import agency_use, council_hr, csww_return, dfe_published
@@ -91,7 +91,8 @@ def require_key_for_real_files(settings: Settings, files: list[Path]) -> None:
             raise ConfigError(
                 f"{rel} is not part of the bundled sample data and WORKFORCE_PSEUDONYMISATION_KEY is not set. "
                 "Real files load only with the alliance's key (at least 32 characters) in that variable; "
-                "nothing was loaded.")
+                "nothing was loaded."
+            )
 
 
 def pseudonymiser_for(settings: Settings, files: list[Path], con) -> Pseudonymiser:
@@ -117,7 +118,9 @@ def write_errors_csv(path: Path, errors: list[RowError]) -> None:
         w = csv.writer(f)
         w.writerow(ERROR_COLUMNS)
         for e in errors:
-            w.writerow([e.file, e.sheet, "" if e.row is None else e.row, e.column, e.value, e.rule, e.message])
+            w.writerow(
+                [e.file, e.sheet, "" if e.row is None else e.row, e.column, e.value, e.rule, e.message]
+            )
 
 
 def quarantine(settings: Settings, path: Path, source: str, errors: list[RowError]) -> Path:
@@ -133,8 +136,9 @@ def quarantine(settings: Settings, path: Path, source: str, errors: list[RowErro
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, today: dt.date | None = None,
-                 progress: Callable[[str], None] = print):
+    def __init__(
+        self, settings: Settings, today: dt.date | None = None, progress: Callable[[str], None] = print
+    ):
         self.settings = settings
         self.today = today or dt.date.today()
         self.progress = progress
@@ -146,17 +150,33 @@ class Ingestor:
     # -- helpers ---------------------------------------------------------------------------------
     def _already_loaded(self, path: Path, sha: str) -> bool:
         if self._done is None:
-            self._done = set(self.con.execute(
-                "SELECT file_name, file_sha256 FROM raw.load_log WHERE outcome IN ('loaded', 'superseded')").fetchall())
+            self._done = set(
+                self.con.execute(
+                    "SELECT file_name, file_sha256 FROM raw.load_log WHERE outcome IN ('loaded', 'superseded')"
+                ).fetchall()
+            )
         return (path.name, sha) in self._done
 
-    def _reject(self, path: Path, source: str, errors: list[RowError], la=None, period=None, label=None,
-                dataset=None) -> None:
+    def _reject(
+        self, path: Path, source: str, errors: list[RowError], la=None, period=None, label=None, dataset=None
+    ) -> None:
         sha = sha256_of(path) if path.exists() else None
         clear_waiting(self.con, path.name)
-        log_outcome(self.con, Load(source=source, dataset=dataset or "", la_code=la, period_end=period,
-                                   period_label=label, file_name=path.name, file_sha256=sha, outcome="rejected",
-                                   rejected=errors, message=errors[0].describe() if errors else ""))
+        log_outcome(
+            self.con,
+            Load(
+                source=source,
+                dataset=dataset or "",
+                la_code=la,
+                period_end=period,
+                period_label=label,
+                file_name=path.name,
+                file_sha256=sha,
+                outcome="rejected",
+                rejected=errors,
+                message=errors[0].describe() if errors else "",
+            ),
+        )
         target = quarantine(self.settings, path, source, errors)
         first = errors[0].describe() if errors else "rejected"
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -182,32 +202,73 @@ class Ingestor:
                     WHERE d.la_code = ? AND d.period_end = ? AND NOT EXISTS (
                         SELECT 1 FROM raw.hr_staff AS s WHERE s.la_code = d.la_code
                           AND s.period_end = d.period_end AND s.employee_key = d.employee_key)
-                    GROUP BY d.load_id""", [la, period_end]).fetchall()
+                    GROUP BY d.load_id""",
+                [la, period_end],
+            ).fetchall()
             for load_id, n in bad:
-                message = (f"re-validated against the new staff dataset: {n} row(s) name an employee_id that is no "
-                           f"longer in it; send this {dataset} dataset again")
+                message = (
+                    f"re-validated against the new staff dataset: {n} row(s) name an employee_id that is no "
+                    f"longer in it; send this {dataset} dataset again"
+                )
                 self.con.execute("BEGIN TRANSACTION")
                 self.con.execute(f"DELETE FROM raw.{table} WHERE load_id = ?", [load_id])
-                self.con.execute("UPDATE raw.load_log SET outcome = 'rejected', message = ? WHERE load_id = ?",
-                                 [message, load_id])
+                self.con.execute(
+                    "UPDATE raw.load_log SET outcome = 'rejected', message = ? WHERE load_id = ?",
+                    [message, load_id],
+                )
                 self.con.execute("COMMIT")
                 self.progress(f"  {la} {period_end} {dataset}: {message}")
 
     def _name_error(self, path: Path, source: str, pattern: str) -> None:
-        self._reject(path, source, [RowError(path.name, "", None, "", path.name, "file_name",
-                                             f"the file name does not follow the pattern {pattern}")])
+        self._reject(
+            path,
+            source,
+            [
+                RowError(
+                    path.name,
+                    "",
+                    None,
+                    "",
+                    path.name,
+                    "file_name",
+                    f"the file name does not follow the pattern {pattern}",
+                )
+            ],
+        )
 
     def _check_la(self, path: Path, la: str) -> list[RowError]:
         if la not in local_authorities():
-            return [RowError(path.name, "", None, "", la, "la_code",
-                             f"{la} is not a local authority in the reference list (seeds/local_authorities.csv)")]
+            return [
+                RowError(
+                    path.name,
+                    "",
+                    None,
+                    "",
+                    la,
+                    "la_code",
+                    f"{la} is not a local authority in the reference list (seeds/local_authorities.csv)",
+                )
+            ]
         return []
 
     def _not_ready(self, path: Path, source: str, exc: Exception) -> None:
         age = dt.datetime.now() - dt.datetime.fromtimestamp(path.stat().st_mtime)
         if age > NOT_READY_GRACE:
-            self._reject(path, source, [RowError(path.name, "", None, "", "", "unreadable",
-                                                 f"the file cannot be opened ({exc}) and has not changed for 10 minutes")])
+            self._reject(
+                path,
+                source,
+                [
+                    RowError(
+                        path.name,
+                        "",
+                        None,
+                        "",
+                        "",
+                        "unreadable",
+                        f"the file cannot be opened ({exc}) and has not changed for 10 minutes",
+                    )
+                ],
+            )
         else:
             self.summary.outcomes.append(FileOutcome(path.name, source, "not_ready", str(exc)))
             self.progress(f"  not ready yet {path.name}: {exc}; will retry")
@@ -235,9 +296,21 @@ class Ingestor:
                 top = rel.parts[0] if len(rel.parts) > 1 else ""
                 by_source[top].append(f)
             for f in by_source.pop("", []):
-                self._reject(f, "unknown", [RowError(f.name, "", None, "", f.name, "file_place",
-                                                     "files go in landing/council_hr, landing/dfe_census or "
-                                                     "landing/agency_use")])
+                self._reject(
+                    f,
+                    "unknown",
+                    [
+                        RowError(
+                            f.name,
+                            "",
+                            None,
+                            "",
+                            f.name,
+                            "file_place",
+                            "files go in landing/council_hr, landing/dfe_census or landing/agency_use",
+                        )
+                    ],
+                )
             for top, fs in sorted(by_source.items()):
                 if top == "council_hr":
                     self._council_hr(fs)
@@ -247,8 +320,21 @@ class Ingestor:
                     self._agency(fs)
                 else:
                     for f in fs:
-                        self._reject(f, "unknown", [RowError(f.name, "", None, "", top, "file_place",
-                                                             f"landing/{top} is not a source folder")])
+                        self._reject(
+                            f,
+                            "unknown",
+                            [
+                                RowError(
+                                    f.name,
+                                    "",
+                                    None,
+                                    "",
+                                    top,
+                                    "file_place",
+                                    f"landing/{top} is not a source folder",
+                                )
+                            ],
+                        )
             write_loaded_ledger(self.con, loaded_ledger_path(s))
         finally:
             self.con.close()
@@ -273,12 +359,30 @@ class Ingestor:
             try:
                 period_end = council_hr.parse_period(period_text)
             except ValueError:
-                errs.append(RowError(p.name, "", None, "", period_text, "period_end",
-                                     f"{period_text} in the file name is not a real date"))
+                errs.append(
+                    RowError(
+                        p.name,
+                        "",
+                        None,
+                        "",
+                        period_text,
+                        "period_end",
+                        f"{period_text} in the file name is not a real date",
+                    )
+                )
                 period_end = None
             if period_end and period_end > self.today:
-                errs.append(RowError(p.name, "", None, "", period_text, "period_in_future",
-                                     f"the period end {period_text} is in the future"))
+                errs.append(
+                    RowError(
+                        p.name,
+                        "",
+                        None,
+                        "",
+                        period_text,
+                        "period_in_future",
+                        f"the period end {period_text} is in the future",
+                    )
+                )
             if errs:
                 self._reject(p, "council_hr", errs, la, period_end, dataset=dataset or "workbook")
                 continue
@@ -287,12 +391,25 @@ class Ingestor:
             groups[(la, period_end)].append(council_hr.HrFile(p, la, period_end, dataset))
         tasks = []
         for (la, period_end), hr_files in sorted(groups.items()):
-            has_staff = self.con.execute(
-                "SELECT count(*) FROM raw.load_log WHERE source = 'council_hr' AND dataset = 'staff' AND la_code = ? "
-                "AND period_end = ? AND outcome = 'loaded' AND NOT withdrawn", [la, period_end]).fetchone()[0] > 0
-            loaded_staff = {r[0] for r in self.con.execute(
-                "SELECT employee_key FROM raw.hr_staff WHERE la_code = ? AND period_end = ?",
-                [la, period_end]).fetchall()} if has_staff else None
+            has_staff = (
+                self.con.execute(
+                    "SELECT count(*) FROM raw.load_log WHERE source = 'council_hr' AND dataset = 'staff' AND la_code = ? "
+                    "AND period_end = ? AND outcome = 'loaded' AND NOT withdrawn",
+                    [la, period_end],
+                ).fetchone()[0]
+                > 0
+            )
+            loaded_staff = (
+                {
+                    r[0]
+                    for r in self.con.execute(
+                        "SELECT employee_key FROM raw.hr_staff WHERE la_code = ? AND period_end = ?",
+                        [la, period_end],
+                    ).fetchall()
+                }
+                if has_staff
+                else None
+            )
             ready = []
             for f in hr_files:
                 if f.is_workbook and not workbook_opens(f.path):
@@ -305,15 +422,38 @@ class Ingestor:
             la, period_end = ready[0].la_code, ready[0].period_end
             accepted, rejected, waiting = result
             for f, errs in rejected:
-                self._reject(f.path, "council_hr", errs, la, period_end, council_hr.period_label(period_end),
-                             f.dataset or "workbook")
+                self._reject(
+                    f.path,
+                    "council_hr",
+                    errs,
+                    la,
+                    period_end,
+                    council_hr.period_label(period_end),
+                    f.dataset or "workbook",
+                )
             for f in waiting:
-                log_outcome(self.con, Load(source="council_hr", dataset=f.dataset, la_code=la, period_end=period_end,
-                                           period_label=council_hr.period_label(period_end), file_name=f.path.name,
-                                           file_sha256=sha256_of(f.path), outcome="waiting_for_staff",
-                                           message="waiting for this extract's staff dataset"))
-                self.summary.outcomes.append(FileOutcome(f.path.name, "council_hr", "waiting_for_staff",
-                                                         "waiting for the staff dataset of this extract"))
+                log_outcome(
+                    self.con,
+                    Load(
+                        source="council_hr",
+                        dataset=f.dataset,
+                        la_code=la,
+                        period_end=period_end,
+                        period_label=council_hr.period_label(period_end),
+                        file_name=f.path.name,
+                        file_sha256=sha256_of(f.path),
+                        outcome="waiting_for_staff",
+                        message="waiting for this extract's staff dataset",
+                    ),
+                )
+                self.summary.outcomes.append(
+                    FileOutcome(
+                        f.path.name,
+                        "council_hr",
+                        "waiting_for_staff",
+                        "waiting for the staff dataset of this extract",
+                    )
+                )
                 self.progress(f"  waiting {f.path.name}: no staff dataset for {la} {period_end} yet")
             by_file: dict[str, list[Load]] = defaultdict(list)
             for ld in accepted:
@@ -325,7 +465,9 @@ class Ingestor:
                 supersede = []
                 if f.is_workbook:
                     present = {ld.dataset for ld in loads}
-                    supersede = [("council_hr", d, la, period_end) for d in council_hr.DATASETS if d not in present]
+                    supersede = [
+                        ("council_hr", d, la, period_end) for d in council_hr.DATASETS if d not in present
+                    ]
                 self._loaded(f.path, "council_hr", loads, supersede)
                 if any(ld.dataset == "staff" for ld in loads):
                     self._revalidate_dependents(la, period_end)
@@ -376,8 +518,17 @@ class Ingestor:
             errs = self._check_la(p, la)
             q_start, q_end = agency_use.quarter_bounds(year, q)
             if q_start > self.today:
-                errs.append(RowError(p.name, "", None, "", f"{year}-Q{q}", "period_in_future",
-                                     f"the quarter {year}-Q{q} has not started yet"))
+                errs.append(
+                    RowError(
+                        p.name,
+                        "",
+                        None,
+                        "",
+                        f"{year}-Q{q}",
+                        "period_in_future",
+                        f"the quarter {year}-Q{q} has not started yet",
+                    )
+                )
             if errs:
                 self._reject(p, "agency_use", errs, la, q_end, f"{year}-Q{q}", "engagements")
             elif self._unchanged(p, "agency_use"):
@@ -386,11 +537,21 @@ class Ingestor:
                 self._not_ready(p, "agency_use", FileNotReady("the workbook does not open (yet)"))
             else:
                 todo.append((p, la, year, q))
-        tasks = [(p, la, year, q, self.pseudo, self.settings.row_threshold("agency_use")) for p, la, year, q in todo]
+        tasks = [
+            (p, la, year, q, self.pseudo, self.settings.row_threshold("agency_use"))
+            for p, la, year, q in todo
+        ]
         for (p, la, year, q), (loads, errs) in zip(todo, parallel_map(agency_use.parse_file, tasks)):
             if errs and not loads:
-                self._reject(p, "agency_use", errs, la, agency_use.quarter_bounds(year, q)[1], f"{year}-Q{q}",
-                             "engagements")
+                self._reject(
+                    p,
+                    "agency_use",
+                    errs,
+                    la,
+                    agency_use.quarter_bounds(year, q)[1],
+                    f"{year}-Q{q}",
+                    "engagements",
+                )
             else:
                 self._loaded(p, "agency_use", loads)
 
@@ -439,8 +600,10 @@ def write_loaded_ledger(con, path: Path) -> None:
     the warehouse (one writer per DuckDB file): a file already loaded with the same bytes does not trigger
     a run, e.g. when the sensor is first switched on over a landing folder a refresh already loaded."""
     ledger: dict[str, list[str]] = defaultdict(list)
-    for name, sha in con.execute("SELECT file_name, file_sha256 FROM raw.load_log "
-                                 "WHERE outcome IN ('loaded', 'superseded') ORDER BY ALL").fetchall():
+    for name, sha in con.execute(
+        "SELECT file_name, file_sha256 FROM raw.load_log "
+        "WHERE outcome IN ('loaded', 'superseded') ORDER BY ALL"
+    ).fetchall():
         ledger[name].append(sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -455,8 +618,13 @@ def read_loaded_ledger(path: Path) -> dict[str, set[str]]:
         return {}
 
 
-def ingest(settings: Settings, only: set[str] | None = None, today: dt.date | None = None,
-           progress: Callable[[str], None] = print, submission: Submission | None = None) -> IngestSummary:
+def ingest(
+    settings: Settings,
+    only: set[str] | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] = print,
+    submission: Submission | None = None,
+) -> IngestSummary:
     started = time.monotonic()
     summary = Ingestor(settings, today, progress).run(only, submission)
     progress(f"  load stage: {summary.line()} in {time.monotonic() - started:.1f}s")

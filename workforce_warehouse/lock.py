@@ -35,7 +35,7 @@ class WarehouseLock:
                 time.sleep(0.1)
         return "another process"
 
-    def acquire(self, what: str = "refresh") -> "WarehouseLock":
+    def acquire(self, what: str = "refresh") -> WarehouseLock:
         try:
             self._lock.acquire(timeout=self.timeout)
         except Timeout:
@@ -43,9 +43,16 @@ class WarehouseLock:
                 f"Another refresh holds the warehouse lock ({self.holder()}); waited {self.timeout:g}s. "
                 "Set WORKFORCE_LOCK_TIMEOUT_SECONDS to wait longer."
             ) from None
-        self.info_path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                              "since": dt.datetime.now().isoformat(timespec="seconds"),
-                                              "what": what}))
+        self.info_path.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "since": dt.datetime.now().isoformat(timespec="seconds"),
+                    "what": what,
+                }
+            )
+        )
         return self
 
     def release(self) -> None:
@@ -56,7 +63,7 @@ class WarehouseLock:
                 pass
             self._lock.release()
 
-    def __enter__(self) -> "WarehouseLock":
+    def __enter__(self) -> WarehouseLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

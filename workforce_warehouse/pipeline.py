@@ -12,8 +12,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import PROJECT_DIR, Settings
 from .ingest import IngestSummary, ingest
@@ -42,29 +42,60 @@ def read_record(settings: Settings, run_id: str, stage: str) -> dict | None:
 def ensure_dbt_manifest(force: bool = False) -> Path:
     """dagster-dbt needs target/manifest.json before the definitions load: `dbt parse` when it is missing
     or older than any model, macro, seed or the project file."""
-    sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("models/**/*"), *PROJECT_DIR.glob("macros/**/*"),
-               *PROJECT_DIR.glob("seeds/*"), *PROJECT_DIR.glob("tests/data_tests/**/*")]
+    sources = [
+        PROJECT_DIR / "dbt_project.yml",
+        *PROJECT_DIR.glob("models/**/*"),
+        *PROJECT_DIR.glob("macros/**/*"),
+        *PROJECT_DIR.glob("seeds/*"),
+        *PROJECT_DIR.glob("tests/data_tests/**/*"),
+    ]
     newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0)
     if force or not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
-        subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(PROJECT_DIR),
-                        "--profiles-dir", str(PROJECT_DIR / "profiles"), "--quiet"],
-                       check=True, cwd=PROJECT_DIR)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dbt.cli.main",
+                "parse",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--profiles-dir",
+                str(PROJECT_DIR / "profiles"),
+                "--quiet",
+            ],
+            check=True,
+            cwd=PROJECT_DIR,
+        )
     return MANIFEST
 
 
-def load_stage(settings: Settings, run_id: str, only: set[str] | None = None,
-               progress: Callable[[str], None] = print, submission: Submission | None = None) -> IngestSummary:
-    progress("[1/4] load: landing files -> raw layer"
-             + (f" (submission {submission.key} only)" if submission else ""))
+def load_stage(
+    settings: Settings,
+    run_id: str,
+    only: set[str] | None = None,
+    progress: Callable[[str], None] = print,
+    submission: Submission | None = None,
+) -> IngestSummary:
+    progress(
+        "[1/4] load: landing files -> raw layer"
+        + (f" (submission {submission.key} only)" if submission else "")
+    )
     started = time.monotonic()
     summary = ingest(settings, only=only, progress=progress, submission=submission)
-    record(settings, run_id, "load", {
-        "seconds": time.monotonic() - started,
-        "outcomes": [dataclasses.asdict(o) | {"errors": [dataclasses.asdict(e) for e in o.errors[:20]]}
-                     for o in summary.outcomes],
-        "line": summary.line(),
-        "submission": submission.key if submission else None,
-    })
+    record(
+        settings,
+        run_id,
+        "load",
+        {
+            "seconds": time.monotonic() - started,
+            "outcomes": [
+                dataclasses.asdict(o) | {"errors": [dataclasses.asdict(e) for e in o.errors[:20]]}
+                for o in summary.outcomes
+            ],
+            "line": summary.line(),
+            "submission": submission.key if submission else None,
+        },
+    )
     return summary
 
 
@@ -76,9 +107,14 @@ def ensure_schema(settings: Settings) -> None:
         con.close()
 
 
-def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None,
-                 progress: Callable[[str], None] = print, scope: set[str] | None = None,
-                 councils: set[str] | None = None) -> list[CheckResult]:
+def checks_stage(
+    settings: Settings,
+    run_id: str,
+    target_dir: Path | None = None,
+    progress: Callable[[str], None] = print,
+    scope: set[str] | None = None,
+    councils: set[str] | None = None,
+) -> list[CheckResult]:
     """dbt test results and the GX suites. `scope` (a partial run): the tables this run rebuilt; only their
     GX checks run, and the last results of the other tables' checks are carried over unchanged.
     `councils` (a partitioned run): checks validated council by council validate only these councils."""
@@ -86,10 +122,12 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
 
     from .quality import carried_results
 
-    progress("[3/4] checks: dbt tests and Great Expectations suites"
-             + (f" (the {len(scope)} tables this run rebuilt" if scope is not None else "")
-             + (f"; council {', '.join(sorted(councils))}" if councils and scope is not None else "")
-             + (")" if scope is not None else ""))
+    progress(
+        "[3/4] checks: dbt tests and Great Expectations suites"
+        + (f" (the {len(scope)} tables this run rebuilt" if scope is not None else "")
+        + (f"; council {', '.join(sorted(councils))}" if councils and scope is not None else "")
+        + (")" if scope is not None else "")
+    )
     started = time.monotonic()
     if target_dir is None:
         rec = read_record(settings, run_id, "dbt")
@@ -106,22 +144,36 @@ def checks_stage(settings: Settings, run_id: str, target_dir: Path | None = None
         if scope is not None:
             fresh = {(r.check_name, r.table_name, r.council) for r in results}
             batched = {c.name for c in CHECKS if c.batch_by}
-            carried = [r for r in carried_results(con, scope, councils, batched)
-                       if (r.check_name, r.table_name, r.council) not in fresh]
-            progress(f"  carried over from the last run: {len(carried)} results of checks on data this run did "
-                     "not change")
+            carried = [
+                r
+                for r in carried_results(con, scope, councils, batched)
+                if (r.check_name, r.table_name, r.council) not in fresh
+            ]
+            progress(
+                f"  carried over from the last run: {len(carried)} results of checks on data this run did "
+                "not change"
+            )
             results += carried
         write_data_quality(con, results)
     finally:
         con.close()
-    record(settings, run_id, "checks", {"seconds": time.monotonic() - started, "scope": sorted(scope or []) or None,
-                                        "councils": sorted(councils) if councils else None,
-                                        "results": [dataclasses.asdict(r) for r in results]})
+    record(
+        settings,
+        run_id,
+        "checks",
+        {
+            "seconds": time.monotonic() - started,
+            "scope": sorted(scope or []) or None,
+            "councils": sorted(councils) if councils else None,
+            "results": [dataclasses.asdict(r) for r in results],
+        },
+    )
     return results
 
 
-def publish_stage(settings: Settings, run_id: str, checks: list[CheckResult],
-                  progress: Callable[[str], None] = print):
+def publish_stage(
+    settings: Settings, run_id: str, checks: list[CheckResult], progress: Callable[[str], None] = print
+):
     from .publish import build_and_swap
 
     progress("[4/4] publish: suppressed marts, council files, manifest")
@@ -129,14 +181,24 @@ def publish_stage(settings: Settings, run_id: str, checks: list[CheckResult],
     blocking = [c for c in checks if c.blocks]
     extra = {
         "run_id": run_id,
-        "checks": {"passed": sum(c.outcome == "pass" for c in checks),
-                   "failed": [dataclasses.asdict(c) for c in checks if c.outcome != "pass"]},
+        "checks": {
+            "passed": sum(c.outcome == "pass" for c in checks),
+            "failed": [dataclasses.asdict(c) for c in checks if c.outcome != "pass"],
+        },
     }
     result = build_and_swap(settings, extra, checks_blocked=bool(blocking), progress=progress)
     checks_all = checks + result.checks
-    record(settings, run_id, "publish", {
-        "seconds": time.monotonic() - started, "published": result.published, "tables": result.tables, "councils": result.councils,
-        "manifest": str(result.manifest_path) if result.manifest_path else None,
-        "blocking": [dataclasses.asdict(c) for c in checks_all if c.blocks],
-    })
+    record(
+        settings,
+        run_id,
+        "publish",
+        {
+            "seconds": time.monotonic() - started,
+            "published": result.published,
+            "tables": result.tables,
+            "councils": result.councils,
+            "manifest": str(result.manifest_path) if result.manifest_path else None,
+            "blocking": [dataclasses.asdict(c) for c in checks_all if c.blocks],
+        },
+    )
     return result

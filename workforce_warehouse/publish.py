@@ -12,10 +12,10 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -24,8 +24,16 @@ from . import suppression
 from .config import PROJECT_DIR, Settings
 from .quality import CheckResult, frame_of
 
-PUBLISHED_TABLES = ("representation_by_seniority", "workforce_flows", "wres_metrics", "asye_outcomes", "agency_use",
-                    "census_reconciliation", "submissions", "data_quality")
+PUBLISHED_TABLES = (
+    "representation_by_seniority",
+    "workforce_flows",
+    "wres_metrics",
+    "asye_outcomes",
+    "agency_use",
+    "census_reconciliation",
+    "submissions",
+    "data_quality",
+)
 # Columns that would let a published table be linked to a person: never published.
 FORBIDDEN_COLUMNS = {"employee_key", "swe_key", "applicant_key", "engagement_key", "case_key", "load_id"}
 FAILED_MANIFEST = "manifest.failed.json"
@@ -42,28 +50,46 @@ class PublishResult:
 
 def git_revision() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True,
-                              timeout=10).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def read_marts(settings: Settings) -> tuple[dict[str, pd.DataFrame], dict[str, list[tuple[str, str]]], list[dict],
-                                            list[str], dict[str, str]]:
+def read_marts(
+    settings: Settings,
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[tuple[str, str]]], list[dict], list[str], dict[str, str]]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         frames, types = {}, {}
         for t in PUBLISHED_TABLES:
-            cols = [(r[0], r[1]) for r in con.execute(f"describe marts.{t}").fetchall() if r[0] not in FORBIDDEN_COLUMNS]
+            cols = [
+                (r[0], r[1])
+                for r in con.execute(f"describe marts.{t}").fetchall()
+                if r[0] not in FORBIDDEN_COLUMNS
+            ]
             types[t] = cols
             # decimals travel as doubles through pandas and are cast back to their type when written
-            select = ", ".join(f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols)
+            select = ", ".join(
+                f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols
+            )
             frames[t] = frame_of(con, f"select {select} from marts.{t}")
-        loads = frame_of(con, """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
+        loads = frame_of(
+            con,
+            """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
                                         rows_loaded, finished_at
-                                 from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""")
-        councils = [r[0] for r in con.execute(
-            "select la_code from intermediate.int_alliance_councils order by la_code").fetchall()]
+                                 from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""",
+        )
+        councils = [
+            r[0]
+            for r in con.execute(
+                "select la_code from intermediate.int_alliance_councils order by la_code"
+            ).fetchall()
+        ]
         regions = dict(con.execute("select la_code, region_code from reference.local_authorities").fetchall())
     finally:
         con.close()
@@ -86,13 +112,17 @@ def council_filter(table: str, columns: set[str]) -> str:
         return "council = $la"
     pooled_ok = "coalesce(councils_included, 0) >= 3" if "councils_included" in columns else "false"
     dfe_region = "councils_included is null" if "councils_included" in columns else "true"
-    return (f"(geography_level = 'Local authority' and geography_code = $la)"
-            f" or (geography_level = 'Region' and geography_code = $region and ({pooled_ok} or {dfe_region}))"
-            f" or (geography_level = 'Alliance' and {pooled_ok})"
-            f" or geography_level = 'England'")
+    return (
+        f"(geography_level = 'Local authority' and geography_code = $la)"
+        f" or (geography_level = 'Region' and geography_code = $region and ({pooled_ok} or {dfe_region}))"
+        f" or (geography_level = 'Alliance' and {pooled_ok})"
+        f" or geography_level = 'England'"
+    )
 
 
-def _write_council_files(alliance: Path, councils_dir: Path, councils: list[str], regions: dict[str, str]) -> None:
+def _write_council_files(
+    alliance: Path, councils_dir: Path, councils: list[str], regions: dict[str, str]
+) -> None:
     """Each council's file, cut from the published alliance file inside DuckDB, a few councils at a time
     (one cursor per thread; each file is written in one transaction)."""
     con = duckdb.connect()
@@ -112,10 +142,15 @@ def _write_council_files(alliance: Path, councils_dir: Path, councils: list[str]
                     cur.execute("BEGIN")
                     for t, cols in tables.items():
                         condition = council_filter(t, cols)
-                        params = {k: v for k, v in (("la", la), ("region", regions.get(la, "")))
-                                  if f"${k}" in condition}
-                        cur.execute(f"CREATE TABLE {alias}.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}",
-                                    params)
+                        params = {
+                            k: v
+                            for k, v in (("la", la), ("region", regions.get(la, "")))
+                            if f"${k}" in condition
+                        }
+                        cur.execute(
+                            f"CREATE TABLE {alias}.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}",
+                            params,
+                        )
                     cur.execute("COMMIT")
                 finally:
                     cur.execute(f"DETACH {alias}")
@@ -129,8 +164,12 @@ def _write_council_files(alliance: Path, councils_dir: Path, councils: list[str]
         con.close()
 
 
-def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame], types: dict[str, list[tuple[str, str]]],
-                  parquet_dir: Path | None = None) -> None:
+def _write_duckdb(
+    path: Path,
+    frames: dict[str, pd.DataFrame],
+    types: dict[str, list[tuple[str, str]]],
+    parquet_dir: Path | None = None,
+) -> None:
     """Each table with the warehouse's column types (suppression may have turned counts into floats)."""
     if path.exists():
         path.unlink()
@@ -139,8 +178,10 @@ def _write_duckdb(path: Path, frames: dict[str, pd.DataFrame], types: dict[str, 
         for t, df in frames.items():
             con.register("_df", df)
             cols = [(c, ty) for c, ty in types[t] if c in df.columns] + [
-                (c, "BOOLEAN" if c == "suppressed" else "VARCHAR") for c in df.columns
-                if c not in {x for x, _ in types[t]}]
+                (c, "BOOLEAN" if c == "suppressed" else "VARCHAR")
+                for c in df.columns
+                if c not in {x for x, _ in types[t]}
+            ]
             select = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' for c, ty in cols)
             con.execute(f"CREATE TABLE main.{t} AS SELECT {select} FROM _df")
             con.unregister("_df")
@@ -162,10 +203,27 @@ def published_checks(frames: dict[str, pd.DataFrame], threshold: int) -> list[Ch
                 bad += int(suppression.small_counts(df, spec, c, threshold).sum())
         leaked = sorted(set(df.columns) & FORBIDDEN_COLUMNS)
         ok = bad == 0 and not leaked
-        msg = "passed" if ok else (f"{bad} count(s) below the suppression threshold {threshold}"
-                                   + (f"; identifier columns {', '.join(leaked)}" if leaked else ""))
-        out.append(CheckResult("published_no_small_counts", "great_expectations", "published", t, None,
-                               "pass" if ok else "fail", "error", bad, msg))
+        msg = (
+            "passed"
+            if ok
+            else (
+                f"{bad} count(s) below the suppression threshold {threshold}"
+                + (f"; identifier columns {', '.join(leaked)}" if leaked else "")
+            )
+        )
+        out.append(
+            CheckResult(
+                "published_no_small_counts",
+                "great_expectations",
+                "published",
+                t,
+                None,
+                "pass" if ok else "fail",
+                "error",
+                bad,
+                msg,
+            )
+        )
     return out
 
 
@@ -177,8 +235,9 @@ def _chmod_tree(root: Path) -> None:
             pass
 
 
-def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: bool,
-                   progress: Callable[[str], None] = print) -> PublishResult:
+def build_and_swap(
+    settings: Settings, manifest_extra: dict, checks_blocked: bool, progress: Callable[[str], None] = print
+) -> PublishResult:
     """Build the published copy beside the live one; swap it in unless a check blocks."""
     pub = settings.published
     pub.mkdir(parents=True, exist_ok=True)
@@ -224,8 +283,9 @@ def build_and_swap(settings: Settings, manifest_extra: dict, checks_blocked: boo
     finally:
         shutil.rmtree(build, ignore_errors=True)
     progress(f"  published {len(shared)} tables and {len(councils)} council files to {pub}")
-    return PublishResult(True, tables=manifest["tables"], councils=councils, checks=checks,
-                         manifest_path=pub / "manifest.json")
+    return PublishResult(
+        True, tables=manifest["tables"], councils=councils, checks=checks, manifest_path=pub / "manifest.json"
+    )
 
 
 def _swap(build: Path, pub: Path) -> None:

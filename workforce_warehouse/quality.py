@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -40,20 +40,42 @@ class CheckResult:
         return self.outcome != "pass" and self.severity == "error"
 
 
-DQ_COLUMNS = ["check_name", "check_type", "layer", "table_name", "council", "outcome", "severity", "failing_rows",
-              "message", "checked_at"]
+DQ_COLUMNS = [
+    "check_name",
+    "check_type",
+    "layer",
+    "table_name",
+    "council",
+    "outcome",
+    "severity",
+    "failing_rows",
+    "message",
+    "checked_at",
+]
 
 
 # ---------------------------------------------------------------------------------------------------
 # dbt
 # ---------------------------------------------------------------------------------------------------
 
+
 def dbt_results(target_dir: Path = PROJECT_DIR / "target") -> list[CheckResult]:
     """Every dbt test (and any model error) of the last `dbt build`, from run_results.json."""
     path = target_dir / "run_results.json"
     if not path.exists():
-        return [CheckResult("dbt_build", "dbt_test", "dbt", "", None, "error", "error", 0,
-                            "dbt produced no run_results.json: the build did not run")]
+        return [
+            CheckResult(
+                "dbt_build",
+                "dbt_test",
+                "dbt",
+                "",
+                None,
+                "error",
+                "error",
+                0,
+                "dbt produced no run_results.json: the build did not run",
+            )
+        ]
     results = json.loads(path.read_text())["results"]
     manifest = {}
     mpath = target_dir / "manifest.json"
@@ -68,21 +90,49 @@ def dbt_results(target_dir: Path = PROJECT_DIR / "target") -> list[CheckResult]:
         if kind == "test":
             severity = (node.get("config") or {}).get("severity", "ERROR").lower()
             attached = node.get("attached_node") or ""
-            table = attached.split(".")[-1] if attached else ",".join(
-                d.split(".")[-1] for d in (node.get("depends_on") or {}).get("nodes", []))
+            table = (
+                attached.split(".")[-1]
+                if attached
+                else ",".join(d.split(".")[-1] for d in (node.get("depends_on") or {}).get("nodes", []))
+            )
             layer = _layer_of(manifest.get(attached, {}).get("path", "") if attached else "")
-            outcome = {"pass": "pass", "fail": "fail", "warn": "fail", "error": "error", "skipped": "error"}.get(
-                status, "error")
+            outcome = {
+                "pass": "pass",
+                "fail": "fail",
+                "warn": "fail",
+                "error": "error",
+                "skipped": "error",
+            }.get(status, "error")
             message = r.get("message") or ("passed" if outcome == "pass" else status)
             if status == "skipped":
                 message = "skipped: a model it tests did not build"
-            out.append(CheckResult(node.get("name", uid), "dbt_test", layer, table, None, outcome,
-                                   "warn" if status == "warn" or severity == "warn" else "error",
-                                   int(r.get("failures") or 0), message))
+            out.append(
+                CheckResult(
+                    node.get("name", uid),
+                    "dbt_test",
+                    layer,
+                    table,
+                    None,
+                    outcome,
+                    "warn" if status == "warn" or severity == "warn" else "error",
+                    int(r.get("failures") or 0),
+                    message,
+                )
+            )
         elif status in ("error", "skipped") and kind in ("model", "seed", "snapshot"):
-            out.append(CheckResult(f"build {uid.split('.')[-1]}", "dbt_test", _layer_of(node.get("path", "")),
-                                   uid.split(".")[-1], None, "error", "error", 0,
-                                   r.get("message") or f"{kind} {status}"))
+            out.append(
+                CheckResult(
+                    f"build {uid.split('.')[-1]}",
+                    "dbt_test",
+                    _layer_of(node.get("path", "")),
+                    uid.split(".")[-1],
+                    None,
+                    "error",
+                    "error",
+                    0,
+                    r.get("message") or f"{kind} {status}",
+                )
+            )
     return out
 
 
@@ -96,6 +146,7 @@ def _layer_of(path: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Great Expectations (pandas datasource)
 # ---------------------------------------------------------------------------------------------------
+
 
 class GxRunner:
     """One GX file context under <home>/gx; suites are (re)registered from expectations/suites.py."""
@@ -135,9 +186,12 @@ class GxRunner:
             suite.add_expectation(exp)
         suite = self.context.suites.add_or_update(suite)
         vd = self.context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
-        return vd.run(batch_parameters={"dataframe": frame},
-                      result_format={"result_format": "COMPLETE", "unexpected_index_column_names": []})
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite)
+        )
+        return vd.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": []},
+        )
 
     def build_docs(self) -> None:
         try:
@@ -160,21 +214,45 @@ def _describe_failure(check, frame: pd.DataFrame, res) -> tuple[int, str]:
         failing += n
         kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
         idx = result.get("unexpected_index_list") or []
-        rows = frame.loc[[i for i in idx if i in frame.index][:5]] if idx else (
-            frame.head(5) if cfg.type == "expect_table_row_count_to_equal" else frame.iloc[0:0])
-        shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items() if k in _ID_COLUMNS or k in kwargs.values())
-                          for _, row in rows.iterrows())
-        parts.append(f"{cfg.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}): {n} failing"
-                     + (f" e.g. {shown}" if shown else ""))
+        rows = (
+            frame.loc[[i for i in idx if i in frame.index][:5]]
+            if idx
+            else (frame.head(5) if cfg.type == "expect_table_row_count_to_equal" else frame.iloc[0:0])
+        )
+        shown = "; ".join(
+            ", ".join(f"{k}={v}" for k, v in row.items() if k in _ID_COLUMNS or k in kwargs.values())
+            for _, row in rows.iterrows()
+        )
+        parts.append(
+            f"{cfg.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}): {n} failing"
+            + (f" e.g. {shown}" if shown else "")
+        )
     return failing, " | ".join(parts)
 
 
-_ID_COLUMNS = {"council", "period_end", "period_label", "measure", "metric", "file_name", "source", "dataset",
-               "seniority_level", "service", "geography_level"}
+_ID_COLUMNS = {
+    "council",
+    "period_end",
+    "period_label",
+    "measure",
+    "metric",
+    "file_name",
+    "source",
+    "dataset",
+    "seniority_level",
+    "service",
+    "geography_level",
+}
 
 
-def run_gx_checks(con, checks, gx_home: Path | None, progress: Callable[[str], None] = print,
-                  build_docs: bool = True, councils: set[str] | None = None) -> list[CheckResult]:
+def run_gx_checks(
+    con,
+    checks,
+    gx_home: Path | None,
+    progress: Callable[[str], None] = print,
+    build_docs: bool = True,
+    councils: set[str] | None = None,
+) -> list[CheckResult]:
     """Validate each check's frame. `councils`: a check batched by council validates only these councils'
     batches (a partitioned run changed only them); the caller carries the other batches' results over."""
     runner = GxRunner(gx_home)
@@ -187,8 +265,19 @@ def run_gx_checks(con, checks, gx_home: Path | None, progress: Callable[[str], N
         try:
             frame = frame_of(con, query)
         except Exception as exc:  # the relation is missing or broken: that is itself a failure
-            out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, None, "error",
-                                   check.severity, 0, f"could not read the data for this check: {exc}"))
+            out.append(
+                CheckResult(
+                    check.name,
+                    "great_expectations",
+                    check.layer,
+                    check.table,
+                    None,
+                    "error",
+                    check.severity,
+                    0,
+                    f"could not read the data for this check: {exc}",
+                )
+            )
             continue
         batches = [(None, frame)]
         if check.batch_by and check.batch_by in frame.columns and len(frame):
@@ -196,12 +285,34 @@ def run_gx_checks(con, checks, gx_home: Path | None, progress: Callable[[str], N
         for council, part in batches:
             res = runner.validate(check, part.reset_index(drop=True))
             if res.success:
-                out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, council,
-                                       "pass", check.severity, 0, "passed"))
+                out.append(
+                    CheckResult(
+                        check.name,
+                        "great_expectations",
+                        check.layer,
+                        check.table,
+                        council,
+                        "pass",
+                        check.severity,
+                        0,
+                        "passed",
+                    )
+                )
             else:
                 n, msg = _describe_failure(check, part.reset_index(drop=True), res)
-                out.append(CheckResult(check.name, "great_expectations", check.layer, check.table, council,
-                                       "fail", check.severity, n, msg))
+                out.append(
+                    CheckResult(
+                        check.name,
+                        "great_expectations",
+                        check.layer,
+                        check.table,
+                        council,
+                        "fail",
+                        check.severity,
+                        n,
+                        msg,
+                    )
+                )
     if build_docs:
         runner.build_docs()
     failed = [r for r in out if r.outcome != "pass"]
@@ -232,21 +343,26 @@ def write_data_quality(con, results: list[CheckResult]) -> None:
         con.unregister("_dq")
 
 
-def carried_results(con, scope: set[str], councils: set[str] | None = None,
-                    batched: set[str] = frozenset()) -> list[CheckResult]:
+def carried_results(
+    con, scope: set[str], councils: set[str] | None = None, batched: set[str] = frozenset()
+) -> list[CheckResult]:
     """The last results of checks on tables a partial run did not rebuild: those tables are unchanged, so
     their results still stand (a failing one still blocks publishing). With `councils`, also the other
     councils' batches of the `batched` checks (validated one council at a time): their rows did not change.
     Empty before the first refresh."""
     try:
         rows = con.execute("SELECT * FROM marts.data_quality").fetch_arrow_table().to_pylist()
-    except Exception:  # noqa: BLE001  (no data_quality table yet)
+    except Exception:
         return []
     out = []
     for r in rows:
         in_scope = any(t in scope for t in (r["table_name"] or "").split(","))
-        other_council = (councils is not None and r["check_name"] in batched and r["council"] is not None
-                         and r["council"] not in councils)
+        other_council = (
+            councils is not None
+            and r["check_name"] in batched
+            and r["council"] is not None
+            and r["council"] not in councils
+        )
         if (in_scope and not other_council) or r["check_name"] == "dbt_build":
             continue
         r["checked_at"] = str(r["checked_at"]) if r["checked_at"] is not None else None

@@ -27,8 +27,11 @@ def _norm_label(value: str) -> str:
 
 def _without_welsh(value: str) -> str:
     # England-only forms write "Black British" where the ONS 2021 label has "Black British, Black Welsh".
-    return _norm_label(value.replace("Black Welsh, ", "").replace(" or Asian Welsh", "").replace(
-        "Black, Black British, Black Welsh", "Black, Black British"))
+    return _norm_label(
+        value.replace("Black Welsh, ", "")
+        .replace(" or Asian Welsh", "")
+        .replace("Black, Black British, Black Welsh", "Black, Black British")
+    )
 
 
 @dataclass(frozen=True)

@@ -42,30 +42,109 @@ PLANTED = {
 }
 
 ETHNICITY_MIX = [  # London-like social work workforce (code, weight)
-    ("WBRI", 30), ("WIRI", 2), ("WOTH", 8), ("MWBC", 2), ("MWBA", 1), ("MWAS", 1), ("MOTH", 1), ("AIND", 4),
-    ("APKN", 2), ("ABAN", 1), ("CHNE", 1), ("AOTH", 2), ("BCRB", 10), ("BAFR", 22), ("BOTH", 3), ("OOTH", 3),
-    ("REFU", 3), ("NOBT", 4),
+    ("WBRI", 30),
+    ("WIRI", 2),
+    ("WOTH", 8),
+    ("MWBC", 2),
+    ("MWBA", 1),
+    ("MWAS", 1),
+    ("MOTH", 1),
+    ("AIND", 4),
+    ("APKN", 2),
+    ("ABAN", 1),
+    ("CHNE", 1),
+    ("AOTH", 2),
+    ("BCRB", 10),
+    ("BAFR", 22),
+    ("BOTH", 3),
+    ("OOTH", 3),
+    ("REFU", 3),
+    ("NOBT", 4),
 ]
-GROUP = {"W": "White", "M": "Mixed", "A": "Asian", "C": "Asian", "B": "Black", "O": "Other", "R": "Unknown",
-         "N": "Unknown"}
+GROUP = {
+    "W": "White",
+    "M": "Mixed",
+    "A": "Asian",
+    "C": "Asian",
+    "B": "Black",
+    "O": "Other",
+    "R": "Unknown",
+    "N": "Unknown",
+}
 LABELS = {"WBRI": "White British", "BAFR": "Black African", "BCRB": "Black Caribbean", "AIND": "Indian"}
-BRENT_LABELS = {"BAFR": "Black British - African", "BCRB": "Black British - Caribbean",
-                "WBRI": "White - English/Welsh/Scottish/NI/British"}
-FORENAMES = ["Amara", "Zoë", "José", "Chidi", "Priya", "Siobhán", "Olu", "Fatima", "Tom", "Grace", "Kwame", "Aisha",
-             "Rhys", "Mei", "Noémie", "Dan", "Ife", "Sana", "Ruth", "Marek"]
-SURNAMES = ["Okafor", "Smith", "Patel", "Mensah", "O'Brien", "Khan", "Jones", "Adeyemi", "Nowak", "Chen", "Brown",
-            "Ali", "Campbell", "Müller", "Davies", "Asante"]
+BRENT_LABELS = {
+    "BAFR": "Black British - African",
+    "BCRB": "Black British - Caribbean",
+    "WBRI": "White - English/Welsh/Scottish/NI/British",
+}
+FORENAMES = [
+    "Amara",
+    "Zoë",
+    "José",
+    "Chidi",
+    "Priya",
+    "Siobhán",
+    "Olu",
+    "Fatima",
+    "Tom",
+    "Grace",
+    "Kwame",
+    "Aisha",
+    "Rhys",
+    "Mei",
+    "Noémie",
+    "Dan",
+    "Ife",
+    "Sana",
+    "Ruth",
+    "Marek",
+]
+SURNAMES = [
+    "Okafor",
+    "Smith",
+    "Patel",
+    "Mensah",
+    "O'Brien",
+    "Khan",
+    "Jones",
+    "Adeyemi",
+    "Nowak",
+    "Chen",
+    "Brown",
+    "Ali",
+    "Campbell",
+    "Müller",
+    "Davies",
+    "Asante",
+]
 
 ROLE_MIX = {  # share of social-work roles by group: Black staff half as likely to be managers
-    "default": [("case_holder", 52), ("qualified_no_cases", 6), ("senior_practitioner", 14),
-                ("first_line_manager", 12), ("middle_manager", 6), ("senior_manager", 3), ("non_qualified", 7)],
-    "Black": [("case_holder", 62), ("qualified_no_cases", 7), ("senior_practitioner", 11),
-              ("first_line_manager", 6), ("middle_manager", 3), ("senior_manager", 1.5), ("non_qualified", 9.5)],
+    "default": [
+        ("case_holder", 52),
+        ("qualified_no_cases", 6),
+        ("senior_practitioner", 14),
+        ("first_line_manager", 12),
+        ("middle_manager", 6),
+        ("senior_manager", 3),
+        ("non_qualified", 7),
+    ],
+    "Black": [
+        ("case_holder", 62),
+        ("qualified_no_cases", 7),
+        ("senior_practitioner", 11),
+        ("first_line_manager", 6),
+        ("middle_manager", 3),
+        ("senior_manager", 1.5),
+        ("non_qualified", 9.5),
+    ],
 }
 PAY = {  # role -> (band label, order, base salary)
-    "non_qualified": ("Grade 6", 1, 28000), "qualified_no_cases": ("PO1", 2, 36000),
-    "case_holder": ("PO2", 3, 41000), "senior_practitioner": ("PO4", 4, 47000),
-    "first_line_manager": ("PO6", 5, 54000), "middle_manager": ("SM1", 6, 66000),
+    "non_qualified": ("Grade 6", 1, 28000),
+    "qualified_no_cases": ("PO1", 2, 36000),
+    "case_holder": ("PO2", 3, 41000),
+    "senior_practitioner": ("PO4", 4, 47000),
+    "first_line_manager": ("PO6", 5, 54000),
+    "middle_manager": ("SM1", 6, 66000),
     "senior_manager": ("SM3", 7, 88000),
 }
 MANAGERS = ("first_line_manager", "middle_manager", "senior_manager")
@@ -115,7 +194,9 @@ def _rand_date(rng: random.Random, a: dt.date, b: dt.date) -> dt.date:
 
 
 class Council:
-    def __init__(self, la_code: str, index: int, rng: random.Random, first: dt.date, last: dt.date, size: int):
+    def __init__(
+        self, la_code: str, index: int, rng: random.Random, first: dt.date, last: dt.date, size: int
+    ):
         self.la = local_authorities()[la_code]
         self.la_code = la_code
         self.index = index
@@ -139,19 +220,29 @@ class Council:
         role = "case_holder" if newly_qualified else rng.choices(roles, rw)[0]
         swe_digits = 100000 + self.index * 100000 + self._next
         p = Person(
-            n=self._next, employee_id=f"{self.la_code[-3:]}-{self._next:06d}",
+            n=self._next,
+            employee_id=f"{self.la_code[-3:]}-{self._next:06d}",
             swe=None if role == "non_qualified" else f"SW{swe_digits:010d}",
-            forename=rng.choice(FORENAMES), surname=rng.choice(SURNAMES),
+            forename=rng.choice(FORENAMES),
+            surname=rng.choice(SURNAMES),
             birth=dt.date(rng.randint(1960, 2000), rng.randint(1, 12), rng.randint(1, 28)),
-            sex=rng.choices(["F", "M", "X", ""], [78, 19, 1, 2])[0], ethnicity=eth, service=service, role=role,
-            fte=rng.choice([1.0] * 8 + [0.8, 0.6, 0.5]), contract=rng.choices(["permanent", "fixed_term"], [9, 1])[0],
-            start=start, newly_qualified=newly_qualified,
+            sex=rng.choices(["F", "M", "X", ""], [78, 19, 1, 2])[0],
+            ethnicity=eth,
+            service=service,
+            role=role,
+            fte=rng.choice([1.0] * 8 + [0.8, 0.6, 0.5]),
+            contract=rng.choices(["permanent", "fixed_term"], [9, 1])[0],
+            start=start,
+            newly_qualified=newly_qualified,
         )
         if newly_qualified:
             fail_p = 0.05 * (3.0 if is_bme(eth) else 1.0)
             r = rng.random()
-            p.asye_outcome = "failed" if r < fail_p else ("deferred" if r < fail_p + 0.04 else
-                                                           ("withdrawn" if r < fail_p + 0.06 else "passed"))
+            p.asye_outcome = (
+                "failed"
+                if r < fail_p
+                else ("deferred" if r < fail_p + 0.04 else ("withdrawn" if r < fail_p + 0.06 else "passed"))
+            )
             p.asye_outcome_date = start + dt.timedelta(days=rng.randint(330, 400))
         return p
 
@@ -172,10 +263,12 @@ class Council:
                         p.end = _rand_date(rng, day, month_end)
                         p.leaving_reason = rng.choices(
                             ["resignation", "retirement", "dismissal", "end_of_contract", "other", None],
-                            [70, 10, 3, 8, 5, 4])[0]
+                            [70, 10, 3, 8, 5, 4],
+                        )[0]
                         p.destination = rng.choices(
                             ["another_la", "agency", "private_or_voluntary", "left_social_work", None],
-                            [35, 20, 15, 20, 10])[0]
+                            [35, 20, 15, 20, 10],
+                        )[0]
                 # refill toward target; a share of starters are newly qualified (ASYE)
                 shortfall = target - len([p for p in active if p.end is None])
                 for _ in range(max(shortfall, 0)):
@@ -215,18 +308,31 @@ def extract_rows(c: Council, period_end: dt.date, rng: random.Random) -> dict[st
         swe = p.swe
         if swe and c.index % 4 == 1 and rng.random() < 0.3:
             swe = "sw " + str(int(swe[2:]))  # written as a person types it
-        staff.append({
-            "Employee ID": p.employee_id, "Forename": p.forename, "Surname": p.surname,
-            "Date of Birth": _d(p.birth, style), "SWE Registration Number": swe or "", "Sex": p.sex,
-            "Ethnicity": eth_text(p.ethnicity), "Service": p.service, "Job Title": p.role.replace("_", " ").title(),
-            "Role": p.role, "Pay Band": band, "Pay Band Order": order,
-            "Annual FTE Salary": f"£{salary:,}" if c.index % 2 else str(salary),
-            "Registered Professional": "N" if p.role == "non_qualified" else "Y", "Contract Type": p.contract,
-            "FTE": p.fte, "Start Date": _d(p.start, style), "Role Start Date": _d(p.start, style),
-            "End Date": _d(p.end if p.end and p.end <= period_end else None, style),
-            "Leaving Reason": (p.leaving_reason or "") if p.end and p.end <= period_end else "",
-            "Destination": (p.destination or "") if p.end and p.end <= period_end else "",
-        })
+        staff.append(
+            {
+                "Employee ID": p.employee_id,
+                "Forename": p.forename,
+                "Surname": p.surname,
+                "Date of Birth": _d(p.birth, style),
+                "SWE Registration Number": swe or "",
+                "Sex": p.sex,
+                "Ethnicity": eth_text(p.ethnicity),
+                "Service": p.service,
+                "Job Title": p.role.replace("_", " ").title(),
+                "Role": p.role,
+                "Pay Band": band,
+                "Pay Band Order": order,
+                "Annual FTE Salary": f"£{salary:,}" if c.index % 2 else str(salary),
+                "Registered Professional": "N" if p.role == "non_qualified" else "Y",
+                "Contract Type": p.contract,
+                "FTE": p.fte,
+                "Start Date": _d(p.start, style),
+                "Role Start Date": _d(p.start, style),
+                "End Date": _d(p.end if p.end and p.end <= period_end else None, style),
+                "Leaving Reason": (p.leaving_reason or "") if p.end and p.end <= period_end else "",
+                "Destination": (p.destination or "") if p.end and p.end <= period_end else "",
+            }
+        )
     casework, cpd, asye, survey, recruitment = [], [], [], [], []
     case_no = 0
     for p in staff_people:
@@ -235,48 +341,96 @@ def extract_rows(c: Council, period_end: dt.date, rng: random.Random) -> dict[st
         if rng.random() < 0.04 * (PLANTED["disciplinary_rl"] if bme else 1):
             for _ in range(rng.choice([1, 1, 1, 2])):  # some people have two cases: counted once
                 case_no += 1
-                casework.append({"case_id": f"C{case_no:05d}", "employee_id": p.employee_id,
-                                 "case_type": "disciplinary", "opened_date": _d(_rand_date(rng, lo, hi), style),
-                                 "outcome": rng.choice(["no_action", "warning", "final_warning", "ongoing", ""])})
-        if p.role != "non_qualified" and rng.random() < 0.015 * (PLANTED["fitness_to_practise_rl"] if bme else 1):
+                casework.append(
+                    {
+                        "case_id": f"C{case_no:05d}",
+                        "employee_id": p.employee_id,
+                        "case_type": "disciplinary",
+                        "opened_date": _d(_rand_date(rng, lo, hi), style),
+                        "outcome": rng.choice(["no_action", "warning", "final_warning", "ongoing", ""]),
+                    }
+                )
+        if p.role != "non_qualified" and rng.random() < 0.015 * (
+            PLANTED["fitness_to_practise_rl"] if bme else 1
+        ):
             case_no += 1
-            casework.append({"case_id": f"C{case_no:05d}", "employee_id": p.employee_id,
-                             "case_type": "fitness_to_practise", "opened_date": _d(_rand_date(rng, lo, hi), style),
-                             "outcome": "referred"})
+            casework.append(
+                {
+                    "case_id": f"C{case_no:05d}",
+                    "employee_id": p.employee_id,
+                    "case_type": "fitness_to_practise",
+                    "opened_date": _d(_rand_date(rng, lo, hi), style),
+                    "outcome": "referred",
+                }
+            )
         if rng.random() < 0.03:
             case_no += 1
-            casework.append({"case_id": f"C{case_no:05d}", "employee_id": p.employee_id,
-                             "case_type": rng.choice(["grievance", "capability"]),
-                             "opened_date": _d(_rand_date(rng, lo, hi), style), "outcome": ""})
+            casework.append(
+                {
+                    "case_id": f"C{case_no:05d}",
+                    "employee_id": p.employee_id,
+                    "case_type": rng.choice(["grievance", "capability"]),
+                    "opened_date": _d(_rand_date(rng, lo, hi), style),
+                    "outcome": "",
+                }
+            )
         if rng.random() < 0.5 * (PLANTED["non_mandatory_cpd_rl"] if bme else 1):
-            cpd.append({"employee_id": p.employee_id, "activity_id": f"A{rng.randint(1, 60):03d}",
-                        "start_date": _d(_rand_date(rng, lo, hi), style), "funded": "Y", "mandatory": "N"})
+            cpd.append(
+                {
+                    "employee_id": p.employee_id,
+                    "activity_id": f"A{rng.randint(1, 60):03d}",
+                    "start_date": _d(_rand_date(rng, lo, hi), style),
+                    "funded": "Y",
+                    "mandatory": "N",
+                }
+            )
         if rng.random() < 0.9:  # mandatory training: never counted by metric 5
-            cpd.append({"employee_id": p.employee_id, "activity_id": "MAND-SAFEGUARDING",
-                        "start_date": _d(_rand_date(rng, lo, hi), style), "funded": "Y", "mandatory": "Y"})
+            cpd.append(
+                {
+                    "employee_id": p.employee_id,
+                    "activity_id": "MAND-SAFEGUARDING",
+                    "start_date": _d(_rand_date(rng, lo, hi), style),
+                    "funded": "Y",
+                    "mandatory": "Y",
+                }
+            )
         if p.newly_qualified and p.start <= period_end:
             reg_in = start <= p.start <= period_end
             out_in = p.asye_outcome_date and start <= p.asye_outcome_date <= period_end
             left_before = p.end and p.asye_outcome_date and p.end < p.asye_outcome_date
             if reg_in or out_in:
                 done = out_in and not left_before
-                outcome = p.asye_outcome if done else ("withdrawn" if left_before and p.end <= period_end
-                                                       else "in_progress")
+                outcome = (
+                    p.asye_outcome
+                    if done
+                    else ("withdrawn" if left_before and p.end <= period_end else "in_progress")
+                )
                 odate = p.asye_outcome_date if done else (p.end if outcome == "withdrawn" else None)
-                asye.append({"employee_id": p.employee_id, "programme": p.service,
-                             "registration_date": _d(p.start, style), "outcome": outcome,
-                             "outcome_date": _d(odate, style)})
+                asye.append(
+                    {
+                        "employee_id": p.employee_id,
+                        "programme": p.service,
+                        "registration_date": _d(p.start, style),
+                        "outcome": outcome,
+                        "outcome_date": _d(odate, style),
+                    }
+                )
     in_post = [p for p in staff_people if p.end is None or p.end > period_end]
     for p in in_post:
         if rng.random() < 0.55:
             bme = is_bme(p.ethnicity)
-            survey.append({
-                "ethnicity": eth_text(p.ethnicity),
-                "harassment_public": rng.choice(["", "Y", "N"]) if rng.random() < 0.05 else
-                _yn(rng, 0.28 * (PLANTED["harassment_public_rl"] if bme else 1)),
-                "harassment_colleague": _yn(rng, 0.12 * (PLANTED["harassment_colleague_rl"] if bme else 1)),
-                "harassment_manager": _yn(rng, 0.08 * (1.4 if bme else 1)),
-            })
+            survey.append(
+                {
+                    "ethnicity": eth_text(p.ethnicity),
+                    "harassment_public": rng.choice(["", "Y", "N"])
+                    if rng.random() < 0.05
+                    else _yn(rng, 0.28 * (PLANTED["harassment_public_rl"] if bme else 1)),
+                    "harassment_colleague": _yn(
+                        rng, 0.12 * (PLANTED["harassment_colleague_rl"] if bme else 1)
+                    ),
+                    "harassment_manager": _yn(rng, 0.08 * (1.4 if bme else 1)),
+                }
+            )
     codes, weights = zip(*ETHNICITY_MIX)
     for v in range(max(4, len(staff_people) // 12)):
         role = rng.choice(["case_holder", "senior_practitioner", "first_line_manager"])
@@ -285,70 +439,129 @@ def extract_rows(c: Council, period_end: dt.date, rng: random.Random) -> dict[st
             eth = rng.choices(codes, weights)[0]
             bme = is_bme(eth)
             shortlisted = rng.random() < 0.45
-            appointed = shortlisted and rng.random() < 0.30 * (PLANTED["appointment_from_shortlist_rl"] if bme else 1)
-            recruitment.append({"vacancy_id": f"V{period_end.year}{v:04d}", "applicant_id": f"APP{v:04d}{a:02d}",
-                                "ethnicity": eth_text(eth), "role": role, "closing_date": _d(closing, style),
-                                "shortlisted": "Yes" if shortlisted else "No", "appointed": "Yes" if appointed else "No",
-                                "internal_candidate": _yn(rng, 0.3)})
-    return {"staff": staff, "recruitment": recruitment, "casework": casework, "cpd": cpd, "asye": asye,
-            "survey": survey}
+            appointed = shortlisted and rng.random() < 0.30 * (
+                PLANTED["appointment_from_shortlist_rl"] if bme else 1
+            )
+            recruitment.append(
+                {
+                    "vacancy_id": f"V{period_end.year}{v:04d}",
+                    "applicant_id": f"APP{v:04d}{a:02d}",
+                    "ethnicity": eth_text(eth),
+                    "role": role,
+                    "closing_date": _d(closing, style),
+                    "shortlisted": "Yes" if shortlisted else "No",
+                    "appointed": "Yes" if appointed else "No",
+                    "internal_candidate": _yn(rng, 0.3),
+                }
+            )
+    return {
+        "staff": staff,
+        "recruitment": recruitment,
+        "casework": casework,
+        "cpd": cpd,
+        "asye": asye,
+        "survey": survey,
+    }
 
 
 def csww_xml(c: Council, year: int, rng: random.Random, agency: list[dict]) -> str:
     ref = dt.date(year, 9, 30)
     start = period_start_for(ref)
-    role_code = {"senior_manager": 1, "middle_manager": 2, "first_line_manager": 3, "senior_practitioner": 4,
-                 "case_holder": 5, "qualified_no_cases": 6}
-    reason = {"resignation": 1, "redundancy": 2, "dismissal": 4, "retirement": 5, "death": 6, "other": 8,
-              "end_of_contract": 8, None: 9}
+    role_code = {
+        "senior_manager": 1,
+        "middle_manager": 2,
+        "first_line_manager": 3,
+        "senior_practitioner": 4,
+        "case_holder": 5,
+        "qualified_no_cases": 6,
+    }
+    reason = {
+        "resignation": 1,
+        "redundancy": 2,
+        "dismissal": 4,
+        "retirement": 5,
+        "death": 6,
+        "other": 8,
+        "end_of_contract": 8,
+        None: 9,
+    }
     dest = {"another_la": 1, "agency": 3, "private_or_voluntary": 4, "left_social_work": 6, None: 8}
     csww_eth = lambda e: e if e not in ("WIRT", "WROM", "OARB") else "OOTH"  # noqa: E731
     out = io.StringIO()
     w = out.write
     vac = round(rng.uniform(3, 20), 2)
-    w('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n    <CollectionDetails>\n'
-      f"      <Collection>CSWW</Collection>\n      <Year>{year}</Year>\n      <ReferenceDate>{ref}</ReferenceDate>\n"
-      "    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n"
-      f"      <LEA>{c.la.old_la_code}</LEA>\n      <SoftwareCode>sample-generator</SoftwareCode>\n"
-      f"      <DateTime>{year}-10-21T09:30:00Z</DateTime>\n    </Source>\n  </Header>\n"
-      f"  <LALevelVacancies>\n    <NumberOfVacancies>{vac:.2f}</NumberOfVacancies>\n"
-      f"    <NoAgencyFTE>{vac * 0.6:.2f}</NoAgencyFTE>\n    <NoAgencyHeadcount>{int(vac * 0.6)}</NoAgencyHeadcount>\n"
-      "  </LALevelVacancies>\n")
+    w(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n    <CollectionDetails>\n'
+        f"      <Collection>CSWW</Collection>\n      <Year>{year}</Year>\n      <ReferenceDate>{ref}</ReferenceDate>\n"
+        "    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n"
+        f"      <LEA>{c.la.old_la_code}</LEA>\n      <SoftwareCode>sample-generator</SoftwareCode>\n"
+        f"      <DateTime>{year}-10-21T09:30:00Z</DateTime>\n    </Source>\n  </Header>\n"
+        f"  <LALevelVacancies>\n    <NumberOfVacancies>{vac:.2f}</NumberOfVacancies>\n"
+        f"    <NoAgencyFTE>{vac * 0.6:.2f}</NoAgencyFTE>\n    <NoAgencyHeadcount>{int(vac * 0.6)}</NoAgencyHeadcount>\n"
+        "  </LALevelVacancies>\n"
+    )
     for p in c.people:
         if p.service != "children" or p.role == "non_qualified" or not p.employed_between(start, ref):
             continue
         leaver = p.end is not None and p.end <= ref
-        fields = [("AgencyWorker", 0), ("SWENo", p.swe), ("FTE", 0 if leaver else p.fte),
-                  ("PersonBirthDate", p.birth), ("GenderCurrent", {"F": 2, "M": 1, "X": 9, "": 0}[p.sex]),
-                  ("Ethnicity", csww_eth(p.ethnicity)), ("QualInst", "Example University"),
-                  ("QualLevel", 1 + p.n % 2), ("StepUpGrad", 0), ("OrgRole", role_code[p.role]),
-                  ("RoleStartDate", p.start), ("StartOrigin", 1 if p.newly_qualified else 2)]
+        fields = [
+            ("AgencyWorker", 0),
+            ("SWENo", p.swe),
+            ("FTE", 0 if leaver else p.fte),
+            ("PersonBirthDate", p.birth),
+            ("GenderCurrent", {"F": 2, "M": 1, "X": 9, "": 0}[p.sex]),
+            ("Ethnicity", csww_eth(p.ethnicity)),
+            ("QualInst", "Example University"),
+            ("QualLevel", 1 + p.n % 2),
+            ("StepUpGrad", 0),
+            ("OrgRole", role_code[p.role]),
+            ("RoleStartDate", p.start),
+            ("StartOrigin", 1 if p.newly_qualified else 2),
+        ]
         if leaver:
-            fields += [("RoleEndDate", p.end), ("LeaverDestination", dest[p.destination]),
-                       ("ReasonLeave", reason[p.leaving_reason])]
+            fields += [
+                ("RoleEndDate", p.end),
+                ("LeaverDestination", dest[p.destination]),
+                ("ReasonLeave", reason[p.leaving_reason]),
+            ]
         fields += [("FTE30", p.fte)]
         if not leaver and p.role in ("case_holder", "senior_practitioner", "first_line_manager"):
-            fields.append(("Cases30", rng.randint(8, 22) if p.role != "first_line_manager" else rng.randint(0, 4)))
-        fields += [("WorkingDaysLost", f"{rng.choice([0, 0, 0, 1, 2, 3.5, 5, 12]):.2f}"), ("ContractWeeks", "52.0"),
-                   ("FrontlineGrad", 0), ("Absat30Sept", 0)]
+            fields.append(
+                ("Cases30", rng.randint(8, 22) if p.role != "first_line_manager" else rng.randint(0, 4))
+            )
+        fields += [
+            ("WorkingDaysLost", f"{rng.choice([0, 0, 0, 1, 2, 3.5, 5, 12]):.2f}"),
+            ("ContractWeeks", "52.0"),
+            ("FrontlineGrad", 0),
+            ("Absat30Sept", 0),
+        ]
         w("  <CSWWWorker>\n" + "".join(f"    <{k}>{v}</{k}>\n" for k, v in fields) + "  </CSWWWorker>\n")
     for e in agency:
-        w("  <CSWWWorker>\n    <AgencyWorker>1</AgencyWorker>\n"
-          f"    <SWENo>{e['swe']}</SWENo>\n    <FTE>{e['fte']}</FTE>\n    <Ethnicity>{csww_eth(e['ethnicity'])}</Ethnicity>\n"
-          f"    <OrgRole>5</OrgRole>\n    <Cases30>{rng.randint(10, 20)}</Cases30>\n  </CSWWWorker>\n")
+        w(
+            "  <CSWWWorker>\n    <AgencyWorker>1</AgencyWorker>\n"
+            f"    <SWENo>{e['swe']}</SWENo>\n    <FTE>{e['fte']}</FTE>\n    <Ethnicity>{csww_eth(e['ethnicity'])}</Ethnicity>\n"
+            f"    <OrgRole>5</OrgRole>\n    <Cases30>{rng.randint(10, 20)}</Cases30>\n  </CSWWWorker>\n"
+        )
     w("</Message>\n")
     return out.getvalue()
 
 
 def agency_leavers(councils: list[Council], q_start: dt.date, q_end: dt.date) -> list[tuple[Person, str]]:
     """Permanent staff of any council who left for agency work shortly before or during the quarter."""
-    return [(p, o.la_code) for o in councils for p in o.people
-            if p.end and p.swe and p.destination == "agency"
-            and q_start - dt.timedelta(days=80) <= p.end <= q_end - dt.timedelta(days=10)]
+    return [
+        (p, o.la_code)
+        for o in councils
+        for p in o.people
+        if p.end
+        and p.swe
+        and p.destination == "agency"
+        and q_start - dt.timedelta(days=80) <= p.end <= q_end - dt.timedelta(days=10)
+    ]
 
 
-def agency_engagements(c: Council, leavers: list[tuple[Person, str]], q_start: dt.date, q_end: dt.date,
-                       rng: random.Random) -> list[dict]:
+def agency_engagements(
+    c: Council, leavers: list[tuple[Person, str]], q_start: dt.date, q_end: dt.date, rng: random.Random
+) -> list[dict]:
     """Engagements active in the quarter, with planted rule breaches.
 
     - locums who left another council of the region (or this one) within 3 months, some declared, some
@@ -382,28 +595,45 @@ def agency_engagements(c: Council, leavers: list[tuple[Person, str]], q_start: d
         end = "" if rng.random() < 0.8 else _rand_date(rng, max(start, q_start), q_end).isoformat()
         role = rng.choices(["case_holder", "senior_practitioner", "first_line_manager"], [7, 2, 1])[0]
         cap = {"case_holder": 45.0, "senior_practitioner": 50.0, "first_line_manager": 55.0}[role]
-        rows.append({
-            "engagement_id": f"ENG-{c.la_code[-3:]}-{q_start.year}{q_start.month:02d}-{i:03d}",
-            "swe_registration_number": swe, "service": "children" if rng.random() < 0.85 else "adults",
-            "role": role, "engagement_type": rng.choices(["individual_locum", "project_team", "managed_service"],
-                                                         [8, 1.5, 0.5])[0],
-            "agency_name": rng.choice(["Example Social Care Ltd", "Sample Locums", "Illustrative Staffing"]),
-            "start_date": start.isoformat(), "end_date": end, "hours_in_quarter": hours,
-            "fte": "" if rng.random() < 0.3 else round(min(1.0, hours / 480), 2),
-            "charge_rate_per_hour": f"£{cap + rng.choice([-6, -4, -2, 0, 0, 2.5, 5]):.2f}",
-            "pay_rate_per_hour": f"{cap * 0.7:.2f}",
-            "post_qualified_la_years": rng.choice([1, 2, 2.5, 3, 3, 4, 6, 8, 12]),
-            "left_permanent_la_code": left_la, "left_permanent_date": left_date, "ethnicity": eth,
-            "covering_vacancy": _yn(rng, 0.7),
-        })
+        rows.append(
+            {
+                "engagement_id": f"ENG-{c.la_code[-3:]}-{q_start.year}{q_start.month:02d}-{i:03d}",
+                "swe_registration_number": swe,
+                "service": "children" if rng.random() < 0.85 else "adults",
+                "role": role,
+                "engagement_type": rng.choices(
+                    ["individual_locum", "project_team", "managed_service"], [8, 1.5, 0.5]
+                )[0],
+                "agency_name": rng.choice(
+                    ["Example Social Care Ltd", "Sample Locums", "Illustrative Staffing"]
+                ),
+                "start_date": start.isoformat(),
+                "end_date": end,
+                "hours_in_quarter": hours,
+                "fte": "" if rng.random() < 0.3 else round(min(1.0, hours / 480), 2),
+                "charge_rate_per_hour": f"£{cap + rng.choice([-6, -4, -2, 0, 0, 2.5, 5]):.2f}",
+                "pay_rate_per_hour": f"{cap * 0.7:.2f}",
+                "post_qualified_la_years": rng.choice([1, 2, 2.5, 3, 3, 4, 6, 8, 12]),
+                "left_permanent_la_code": left_la,
+                "left_permanent_date": left_date,
+                "ethnicity": eth,
+                "covering_vacancy": _yn(rng, 0.7),
+            }
+        )
     return rows
 
 
-def _write_csv(path: Path, rows: list[dict], encoding: str = "utf-8", columns: list[str] | None = None) -> None:
+def _write_csv(
+    path: Path, rows: list[dict], encoding: str = "utf-8", columns: list[str] | None = None
+) -> None:
     columns = columns or (list(rows[0].keys()) if rows else [])
     buf = io.StringIO(newline="")
-    w = csv.DictWriter(buf, fieldnames=[c for c in columns if not c.startswith("_")], extrasaction="ignore",
-                       lineterminator="\r\n" if encoding == "cp1252" else "\n")
+    w = csv.DictWriter(
+        buf,
+        fieldnames=[c for c in columns if not c.startswith("_")],
+        extrasaction="ignore",
+        lineterminator="\r\n" if encoding == "cp1252" else "\n",
+    )
     w.writeheader()
     w.writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -445,12 +675,39 @@ def _freeze_zip(path: Path) -> None:
 
 
 DATASET_COLUMNS = {
-    "staff": ["Employee ID", "Forename", "Surname", "Date of Birth", "SWE Registration Number", "Sex", "Ethnicity",
-              "Service", "Job Title", "Role", "Pay Band", "Pay Band Order", "Annual FTE Salary",
-              "Registered Professional", "Contract Type", "FTE", "Start Date", "Role Start Date", "End Date",
-              "Leaving Reason", "Destination"],
-    "recruitment": ["vacancy_id", "applicant_id", "ethnicity", "role", "closing_date", "shortlisted", "appointed",
-                    "internal_candidate"],
+    "staff": [
+        "Employee ID",
+        "Forename",
+        "Surname",
+        "Date of Birth",
+        "SWE Registration Number",
+        "Sex",
+        "Ethnicity",
+        "Service",
+        "Job Title",
+        "Role",
+        "Pay Band",
+        "Pay Band Order",
+        "Annual FTE Salary",
+        "Registered Professional",
+        "Contract Type",
+        "FTE",
+        "Start Date",
+        "Role Start Date",
+        "End Date",
+        "Leaving Reason",
+        "Destination",
+    ],
+    "recruitment": [
+        "vacancy_id",
+        "applicant_id",
+        "ethnicity",
+        "role",
+        "closing_date",
+        "shortlisted",
+        "appointed",
+        "internal_candidate",
+    ],
     "casework": ["case_id", "employee_id", "case_type", "opened_date", "outcome"],
     "cpd": ["employee_id", "activity_id", "start_date", "funded", "mandatory"],
     "asye": ["employee_id", "programme", "registration_date", "outcome", "outcome_date"],
@@ -467,8 +724,14 @@ def council_codes(n: int) -> list[str]:
     return (list(DEFAULT_COUNCILS) + current)[:n]
 
 
-def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size: tuple[int, int] = (200, 1200),
-             progress=print) -> dict[str, str]:
+def generate(
+    out: Path,
+    councils: int = 6,
+    years: int = 3,
+    seed: int = 42,
+    size: tuple[int, int] = (200, 1200),
+    progress=print,
+) -> dict[str, str]:
     """Write the landing folder. Returns {relative path: sha256} (also written as the sample manifest)."""
     if years < 1 or councils < 1:
         raise ValueError("--councils and --years must be at least 1")
@@ -521,9 +784,14 @@ def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size:
         for year in range(LAST_YEAR - years, LAST_YEAR):
             if not (c.la.first_year <= year <= c.la.last_year):
                 continue  # no census return from a council before it existed
-            agency = [{"swe": f"SW{8000000 + c.index * 1000 + k:010d}", "fte": 1,
-                       "ethnicity": rng.choices(*zip(*ETHNICITY_MIX))[0]}
-                      for k in range(max(2, len(c.people) // 40))]
+            agency = [
+                {
+                    "swe": f"SW{8000000 + c.index * 1000 + k:010d}",
+                    "fte": 1,
+                    "ethnicity": rng.choices(*zip(*ETHNICITY_MIX))[0],
+                }
+                for k in range(max(2, len(c.people) // 40))
+            ]
             agency = [a for a in agency if a["ethnicity"] not in ("WIRT", "WROM", "OARB")]
             path = out / "dfe_census" / f"csww_{c.la_code}_{year}.xml"
             path.write_text(csww_xml(c, year, rng, agency), encoding="utf-8")
@@ -534,6 +802,7 @@ def generate(out: Path, councils: int = 6, years: int = 3, seed: int = 42, size:
         shutil.copyfile(src, target)
         written.append(target)
     manifest = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
-    (out / SAMPLE_MANIFEST).write_text(json.dumps({"seed": seed, "councils": codes, "years": years,
-                                                   "files": manifest}, indent=1))
+    (out / SAMPLE_MANIFEST).write_text(
+        json.dumps({"seed": seed, "councils": codes, "years": years, "files": manifest}, indent=1)
+    )
     return manifest

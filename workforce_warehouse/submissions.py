@@ -39,8 +39,10 @@ class Submission:
     def from_key(cls, key: str) -> Submission:
         m = KEY_RE.match(key or "")
         if not m:
-            raise ValueError(f"{key!r} is not a submission key: expected <LA code>_<period end YYYY-MM-DD>, "
-                             "e.g. E09000002_2024-09-30")
+            raise ValueError(
+                f"{key!r} is not a submission key: expected <LA code>_<period end YYYY-MM-DD>, "
+                "e.g. E09000002_2024-09-30"
+            )
         try:
             return cls(m[1], dt.date.fromisoformat(m[2]))
         except ValueError as exc:
@@ -52,8 +54,10 @@ def source_of(path: str) -> str | None:
     else from its name. None: a file no loader accepts (an unpartitioned run reports and quarantines it)."""
     parts = PurePath(path).parts
     folder, low = (parts[0] if len(parts) > 1 else ""), parts[-1].lower()
-    if folder == "dfe_census" or (not folder and (low.startswith("csww_") or low.endswith(".csv")
-                                                  and not low.startswith(("hr_", "agency_")))):
+    if folder == "dfe_census" or (
+        not folder
+        and (low.startswith("csww_") or low.endswith(".csv") and not low.startswith(("hr_", "agency_")))
+    ):
         return csww_return.SOURCE if low.endswith(".xml") else "dfe_published"
     if folder == "council_hr" or (not folder and low.startswith("hr_")):
         return council_hr.SOURCE

@@ -97,8 +97,9 @@ def suppress(df: pd.DataFrame, spec: TableSpec, threshold: int) -> pd.DataFrame:
     for d in spec.row_derived:
         if d in out.columns and any_hidden.any():
             _set_null(out, d, any_hidden)
-    out["suppressed"] = any_hidden | (out["suppressed"].fillna(False).astype(bool).to_numpy()
-                                      if "suppressed" in out.columns else False)
+    out["suppressed"] = any_hidden | (
+        out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out.columns else False
+    )
     return out
 
 
@@ -119,8 +120,14 @@ def _cell_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
 
 
-def _secondary(df: pd.DataFrame, keys: list[str], h: Hierarchy, col: str, hidden: dict[str, np.ndarray],
-               active: np.ndarray) -> bool:
+def _secondary(
+    df: pd.DataFrame,
+    keys: list[str],
+    h: Hierarchy,
+    col: str,
+    hidden: dict[str, np.ndarray],
+    active: np.ndarray,
+) -> bool:
     mask = hidden[col]
     if not mask.any():
         return False
@@ -153,51 +160,120 @@ def _secondary(df: pd.DataFrame, keys: list[str], h: Hierarchy, col: str, hidden
 
 SPECS: dict[str, TableSpec] = {
     "representation_by_seniority": TableSpec(
-        name="representation_by_seniority", counts=("headcount",),
+        name="representation_by_seniority",
+        counts=("headcount",),
         derived={"headcount": ("fte", "pct_of_known")},
         hierarchies=(
-            Hierarchy("ethnic_group", ETHNIC_SUMS, ("headcount",), GEO_PERIOD + ("source", "service", "seniority_level")),
-            Hierarchy("seniority_level", SENIORITY_SUMS, ("headcount",), GEO_PERIOD + ("source", "service", "ethnic_group")),
+            Hierarchy(
+                "ethnic_group",
+                ETHNIC_SUMS,
+                ("headcount",),
+                GEO_PERIOD + ("source", "service", "seniority_level"),
+            ),
+            Hierarchy(
+                "seniority_level",
+                SENIORITY_SUMS,
+                ("headcount",),
+                GEO_PERIOD + ("source", "service", "ethnic_group"),
+            ),
         ),
         exempt_sql="source=dfe_published",
     ),
     "workforce_flows": TableSpec(
-        name="workforce_flows", counts=("inpost_headcount", "starters_headcount", "leavers_headcount"),
-        derived={"inpost_headcount": ("inpost_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte",
-                                      "caseload_fte", "absence_rate_fte", "case_holders_fte", "agency_fte"),
-                 "starters_headcount": ("starters_fte",),
-                 "leavers_headcount": ("leavers_fte", "turnover_rate_fte")},
+        name="workforce_flows",
+        counts=("inpost_headcount", "starters_headcount", "leavers_headcount"),
+        derived={
+            "inpost_headcount": (
+                "inpost_fte",
+                "turnover_rate_fte",
+                "agency_rate_fte",
+                "vacancy_rate_fte",
+                "caseload_fte",
+                "absence_rate_fte",
+                "case_holders_fte",
+                "agency_fte",
+            ),
+            "starters_headcount": ("starters_fte",),
+            "leavers_headcount": ("leavers_fte", "turnover_rate_fte"),
+        },
         exempt_sql="source=dfe_published",
     ),
     "wres_metrics": TableSpec(
-        name="wres_metrics", counts=("group_numerator", "group_denominator", "white_numerator", "white_denominator"),
-        derived={"group_numerator": ("group_rate",), "group_denominator": ("group_rate", "workforce_share"),
-                 "white_numerator": ("white_rate",), "white_denominator": ("white_rate",)},
-        row_derived=("relative_likelihood", "relative_likelihood_nhs_direction", "ci_lower", "ci_upper", "band",
-                     "significant"),
-        hierarchies=(Hierarchy("comparison_group", COMPARISON_SUMS, ("group_numerator", "group_denominator"),
-                               GEO_PERIOD + ("service", "metric", "breakdown_type", "breakdown")),),
+        name="wres_metrics",
+        counts=("group_numerator", "group_denominator", "white_numerator", "white_denominator"),
+        derived={
+            "group_numerator": ("group_rate",),
+            "group_denominator": ("group_rate", "workforce_share"),
+            "white_numerator": ("white_rate",),
+            "white_denominator": ("white_rate",),
+        },
+        row_derived=(
+            "relative_likelihood",
+            "relative_likelihood_nhs_direction",
+            "ci_lower",
+            "ci_upper",
+            "band",
+            "significant",
+        ),
+        hierarchies=(
+            Hierarchy(
+                "comparison_group",
+                COMPARISON_SUMS,
+                ("group_numerator", "group_denominator"),
+                GEO_PERIOD + ("service", "metric", "breakdown_type", "breakdown"),
+            ),
+        ),
     ),
     "asye_outcomes": TableSpec(
-        name="asye_outcomes", counts=("registered", "passed", "failed", "deferred", "withdrawn", "in_progress"),
-        derived={"passed": ("fail_rate",), "failed": ("fail_rate", "share_of_fails"),
-                 "registered": ("share_of_registrants",)},
+        name="asye_outcomes",
+        counts=("registered", "passed", "failed", "deferred", "withdrawn", "in_progress"),
+        derived={
+            "passed": ("fail_rate",),
+            "failed": ("fail_rate", "share_of_fails"),
+            "registered": ("share_of_registrants",),
+        },
         row_derived=("relative_likelihood_fail", "ci_lower", "ci_upper", "significant"),
-        hierarchies=(Hierarchy("ethnic_group", ETHNIC_SUMS,
-                               ("registered", "passed", "failed", "deferred", "withdrawn", "in_progress"),
-                               GEO_PERIOD + ("programme",)),),
+        hierarchies=(
+            Hierarchy(
+                "ethnic_group",
+                ETHNIC_SUMS,
+                ("registered", "passed", "failed", "deferred", "withdrawn", "in_progress"),
+                GEO_PERIOD + ("programme",),
+            ),
+        ),
     ),
     "agency_use": TableSpec(
-        name="agency_use", counts=("engagements", "engagements_over_cap", "experience_rule_breaches",
-                                   "cooling_off_breaches", "cooling_off_found_by_linkage"),
-        derived={"engagements": ("hours", "fte", "spend", "mean_charge_rate", "agency_fte_at_quarter_end",
-                                 "agency_share_fte"),
-                 "engagements_over_cap": ("hours_over_cap", "spend_above_cap")},
+        name="agency_use",
+        counts=(
+            "engagements",
+            "engagements_over_cap",
+            "experience_rule_breaches",
+            "cooling_off_breaches",
+            "cooling_off_found_by_linkage",
+        ),
+        derived={
+            "engagements": (
+                "hours",
+                "fte",
+                "spend",
+                "mean_charge_rate",
+                "agency_fte_at_quarter_end",
+                "agency_share_fte",
+            ),
+            "engagements_over_cap": ("hours_over_cap", "spend_above_cap"),
+        },
     ),
     "census_reconciliation": TableSpec(
-        name="census_reconciliation", counts=("hr_value", "csww_value"),
-        derived={"hr_value": ("hr_minus_dfe", "hr_minus_csww"), "csww_value": ("csww_minus_dfe", "hr_minus_csww")},
-        count_filter=("measure", ("inpost_headcount", "starters_headcount", "leavers_headcount", "known_headcount")),
+        name="census_reconciliation",
+        counts=("hr_value", "csww_value"),
+        derived={
+            "hr_value": ("hr_minus_dfe", "hr_minus_csww"),
+            "csww_value": ("csww_minus_dfe", "hr_minus_csww"),
+        },
+        count_filter=(
+            "measure",
+            ("inpost_headcount", "starters_headcount", "leavers_headcount", "known_headcount"),
+        ),
     ),
 }
 
@@ -221,7 +297,10 @@ def _progression_after_suppression(df: pd.DataFrame) -> pd.DataFrame:
     if known_hidden.any():
         df.loc[np.isin(level_cell, level_cell[known_hidden]), "pct_of_known"] = None
     group_cell = _cell_ids(df, cell + ["ethnic_group"])
-    ladder = df["seniority_level"].isin(["manager", "case_holder"]).to_numpy() & df["pct_of_known"].isna().to_numpy()
+    ladder = (
+        df["seniority_level"].isin(["manager", "case_holder"]).to_numpy()
+        & df["pct_of_known"].isna().to_numpy()
+    )
     if ladder.any():
         m = np.isin(group_cell, group_cell[ladder]) & (df["source"] != "dfe_published").to_numpy()
         df.loc[m, "progression_ratio"] = None

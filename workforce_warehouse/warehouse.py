@@ -105,7 +105,9 @@ class Load:
     started_at: dt.datetime = field(default_factory=dt.datetime.now)
 
 
-def active_loads(con, source: str, dataset: str, la_code: str | None, period_end: dt.date | None) -> list[tuple]:
+def active_loads(
+    con, source: str, dataset: str, la_code: str | None, period_end: dt.date | None
+) -> list[tuple]:
     return con.execute(
         """SELECT load_id, file_sha256 FROM raw.load_log
            WHERE source = ? AND dataset = ? AND la_code IS NOT DISTINCT FROM ?
@@ -125,8 +127,11 @@ def _insert_rows(con, table: str, load_id: int, sha: str, rows: list[dict[str, A
         present = set(arrow.column_names)
         col_list = ", ".join(f'"{c}"' for c, _ in cols)
         casts = ", ".join(
-            "?" if c in ("load_id", "file_sha256") else (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})")
-            for c, t in cols)
+            "?"
+            if c in ("load_id", "file_sha256")
+            else (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})")
+            for c, t in cols
+        )
         con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming", [load_id, sha])
     finally:
         con.unregister("_incoming")
@@ -135,10 +140,24 @@ def _insert_rows(con, table: str, load_id: int, sha: str, rows: list[dict[str, A
 def _log(con, load_id: int, load: Load, rows_loaded: int, outcome: str) -> None:
     con.execute(
         """INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, NULL, FALSE, NULL)""",
-        [load_id, load.source, load.dataset, load.la_code, load.period_end, load.period_label, load.file_name,
-         load.file_sha256, load.rows_read, rows_loaded, len({(e.sheet, e.row) for e in load.rejected}),
-         ", ".join(load.dropped_columns) or None, "; ".join(load.warnings) or None, load.started_at,
-         outcome, load.message or None],
+        [
+            load_id,
+            load.source,
+            load.dataset,
+            load.la_code,
+            load.period_end,
+            load.period_label,
+            load.file_name,
+            load.file_sha256,
+            load.rows_read,
+            rows_loaded,
+            len({(e.sheet, e.row) for e in load.rejected}),
+            ", ".join(load.dropped_columns) or None,
+            "; ".join(load.warnings) or None,
+            load.started_at,
+            outcome,
+            load.message or None,
+        ],
     )
 
 
@@ -155,7 +174,9 @@ def next_load_id(con) -> int:
     return con.execute("SELECT nextval('raw.load_id_seq')").fetchone()[0]
 
 
-def commit_loads(con, loads: list[Load], supersede: list[tuple[str, str, str | None, dt.date | None]] = ()) -> list[int]:
+def commit_loads(
+    con, loads: list[Load], supersede: list[tuple[str, str, str | None, dt.date | None]] = ()
+) -> list[int]:
     """Commit accepted loads (and identities to retire without replacement) in one transaction.
 
     Earlier active loads of each identity are marked superseded and their raw rows deleted, so a
@@ -195,7 +216,8 @@ def _retire(con, old_id: int, new_id: int | None, table: str | None) -> None:
     if table:
         con.execute(f"DELETE FROM raw.{table} WHERE load_id = ?", [old_id])
     con.execute(
-        "UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?", [new_id, old_id]
+        "UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?",
+        [new_id, old_id],
     )
 
 
@@ -206,16 +228,22 @@ def _replace_rows(con, load: Load, load_id: int) -> None:
     con.register("_keys", arrow)
     try:
         cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys)
-        touched = [r[0] for r in con.execute(
-            f"SELECT DISTINCT t.load_id FROM raw.{load.table} t JOIN _keys k ON {cond}").fetchall()]
+        touched = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT t.load_id FROM raw.{load.table} t JOIN _keys k ON {cond}"
+            ).fetchall()
+        ]
         con.execute(f"DELETE FROM raw.{load.table} t USING _keys k WHERE {cond}")
     finally:
         con.unregister("_keys")
     for old in touched:
         left = con.execute(f"SELECT count(*) FROM raw.{load.table} WHERE load_id = ?", [old]).fetchone()[0]
         if left == 0:
-            con.execute("UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?",
-                        [load_id, old])
+            con.execute(
+                "UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?",
+                [load_id, old],
+            )
 
 
 def log_outcome(con, load: Load) -> int:
@@ -225,7 +253,9 @@ def log_outcome(con, load: Load) -> int:
         load_id = next_load_id(con)
         if load.outcome in ("waiting_for_staff", "not_ready"):
             # Keep one line per waiting file, not one per refresh.
-            con.execute("DELETE FROM raw.load_log WHERE file_name = ? AND outcome = ?", [load.file_name, load.outcome])
+            con.execute(
+                "DELETE FROM raw.load_log WHERE file_name = ? AND outcome = ?", [load.file_name, load.outcome]
+            )
         _log(con, load_id, load, 0, load.outcome)
         _record_errors(con, load_id, load.rejected)
         con.execute("COMMIT")
@@ -236,5 +266,7 @@ def log_outcome(con, load: Load) -> int:
 
 
 def clear_waiting(con, file_name: str) -> None:
-    con.execute("DELETE FROM raw.load_log WHERE file_name = ? AND outcome IN ('waiting_for_staff', 'not_ready')",
-                [file_name])
+    con.execute(
+        "DELETE FROM raw.load_log WHERE file_name = ? AND outcome IN ('waiting_for_staff', 'not_ready')",
+        [file_name],
+    )

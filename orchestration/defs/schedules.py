@@ -1,6 +1,5 @@
 """Nightly schedule and the landing-folder sensor (interfaces.md, Scheduling)."""
 
-
 import hashlib
 import json
 import os
@@ -28,7 +27,9 @@ PUBLISHED = dg.AssetKey(["published", "alliance"])
 
 def nightly_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
-        name="nightly_refresh", job=job, cron_schedule=REFRESH_CRON,
+        name="nightly_refresh",
+        job=job,
+        cron_schedule=REFRESH_CRON,
         execution_timezone=os.environ.get("WORKFORCE_TIMEZONE", "Europe/London"),
         description="Refresh every night (cron from WORKFORCE_REFRESH_CRON, default 02:00).",
         default_status=dg.DefaultScheduleStatus.STOPPED,
@@ -50,8 +51,9 @@ def _is_complete(path: Path) -> bool:
     return True
 
 
-def scan_landing(landing_root: Path, cursor: dict, loaded: dict[str, set[str]] | None = None
-                 ) -> tuple[list[str], dict]:
+def scan_landing(
+    landing_root: Path, cursor: dict, loaded: dict[str, set[str]] | None = None
+) -> tuple[list[str], dict]:
     """One sensor tick. A file triggers once it is complete (size and modification time unchanged since
     the previous tick, and a workbook that opens), and only once for the same bytes; changed bytes
     trigger again; bytes the warehouse already loaded under that name (`loaded`, the load ledger) do not.
@@ -79,8 +81,12 @@ def scan_landing(landing_root: Path, cursor: dict, loaded: dict[str, set[str]] |
         triggered[rel] = digest
         if digest not in loaded.get(p.name, ()):
             ready.append(rel)
-    return ready, {"seen": new_seen, "triggered": {k: v for k, v in triggered.items() if k in new_seen},
-                   "hashed": new_hashed, "complete": complete}
+    return ready, {
+        "seen": new_seen,
+        "triggered": {k: v for k, v in triggered.items() if k in new_seen},
+        "hashed": new_hashed,
+        "complete": complete,
+    }
 
 
 @dataclass
@@ -97,8 +103,13 @@ class PlannedRun:
         return sorted({Path(f).name for f in self.files})
 
 
-def plan_runs(ready: list[str], complete: list[str], known_partitions: set[str], published_before: bool,
-              max_partitioned: int = MAX_PARTITIONED_RUNS) -> list[PlannedRun]:
+def plan_runs(
+    ready: list[str],
+    complete: list[str],
+    known_partitions: set[str],
+    published_before: bool,
+    max_partitioned: int = MAX_PARTITIONED_RUNS,
+) -> list[PlannedRun]:
     """Group the files that triggered into runs. Each council submission gets its own partitioned run,
     loading the files that triggered and the submission's other complete files of the same source (so a
     casework file that waited for its staff file loads with it); DfE published files and names that do not
@@ -123,8 +134,10 @@ def plan_runs(ready: list[str], complete: list[str], known_partitions: set[str],
         sources = _sources(by_key[key])
         # with the files that triggered, the submission's other complete files of the same sources (a
         # casework file that waited for its staff file); byte-identical ones are no-ops in the load
-        files = sorted(set(by_key[key]) | {c for c in complete if (s := submission_of(c)) and s.key == key
-                                           and source_of(c) in sources})
+        files = sorted(
+            set(by_key[key])
+            | {c for c in complete if (s := submission_of(c)) and s.key == key and source_of(c) in sources}
+        )
         new_council = _council(key) not in known_councils
         runs.append(PlannedRun(key, files, sources, full=new_council or not published_before))
     if by_key.get(None):
@@ -142,14 +155,20 @@ def _sources(files: list[str]) -> set[str]:
 
 
 def landing_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
-    @dg.sensor(name="landing_folder_sensor", job=job, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
-               default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Starts a refresh within a minute of a complete new or changed file in the landing "
-                           "folder: one run per council submission (a partition), rebuilding what depends on it.")
+    @dg.sensor(
+        name="landing_folder_sensor",
+        job=job,
+        minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Starts a refresh within a minute of a complete new or changed file in the landing "
+        "folder: one run per council submission (a partition), rebuilding what depends on it.",
+    )
     def _sensor(context: dg.SensorEvaluationContext):
         settings = load_settings()
         cursor = json.loads(context.cursor) if context.cursor else {}
-        ready, new_cursor = scan_landing(settings.landing, cursor, read_loaded_ledger(loaded_ledger_path(settings)))
+        ready, new_cursor = scan_landing(
+            settings.landing, cursor, read_loaded_ledger(loaded_ledger_path(settings))
+        )
         complete = new_cursor.pop("complete")
         context.update_cursor(json.dumps(new_cursor))
         if not ready:
@@ -161,16 +180,21 @@ def landing_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
         requests = []
         for plan in plans:
             digests = "|".join(f"{f}:{new_cursor['triggered'].get(f, '')}" for f in plan.files)
-            requests.append(dg.RunRequest(
-                run_key=hashlib.sha256(f"{plan.partition_key}|{digests}".encode()).hexdigest(),
-                partition_key=plan.partition_key,
-                # the run loads only these files, then rebuilds what depends on their sources
-                run_config={"ops": {"load_landing_files": {"config": {"only_files": plan.names}}}},
-                asset_selection=None if plan.full else rebuild_selection(plan.sources),
-                tags={"workforce/files": ", ".join(plan.files)[:4000], "workforce/trigger": "landing_sensor",
-                      "workforce/sources": ",".join(sorted(plan.sources)),
-                      "workforce/rebuild": "all models" if plan.full else "models depending on the sources"},
-            ))
+            requests.append(
+                dg.RunRequest(
+                    run_key=hashlib.sha256(f"{plan.partition_key}|{digests}".encode()).hexdigest(),
+                    partition_key=plan.partition_key,
+                    # the run loads only these files, then rebuilds what depends on their sources
+                    run_config={"ops": {"load_landing_files": {"config": {"only_files": plan.names}}}},
+                    asset_selection=None if plan.full else rebuild_selection(plan.sources),
+                    tags={
+                        "workforce/files": ", ".join(plan.files)[:4000],
+                        "workforce/trigger": "landing_sensor",
+                        "workforce/sources": ",".join(sorted(plan.sources)),
+                        "workforce/rebuild": "all models" if plan.full else "models depending on the sources",
+                    },
+                )
+            )
         new_keys = sorted({p.partition_key for p in plans if p.partition_key} - known)
         return dg.SensorResult(
             run_requests=requests,

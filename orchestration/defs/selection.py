@@ -42,8 +42,11 @@ def models_depending_on(tables: set[str]) -> set[str]:
         todo.extend(c for c in m["child_map"].get(uid, []) if c.startswith("model."))
     # The load-log models themselves, not everything below them: which loads count changes only for the
     # rows of the sources loaded, and those rows' models are already selected above.
-    seen |= {uid for uid, node in m["nodes"].items()
-             if node["resource_type"] == "model" and node["name"] in LOAD_LOG_MODELS}
+    seen |= {
+        uid
+        for uid, node in m["nodes"].items()
+        if node["resource_type"] == "model" and node["name"] in LOAD_LOG_MODELS
+    }
     return {uid for uid in seen if uid.startswith("model.")}
 
 

@@ -29,12 +29,28 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     yield
 
 
-def dbt_build(home: Path, select: str | None = None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WORKFORCE_HOME=str(home),
-               WORKFORCE_WAREHOUSE_PATH=str(home / "warehouse" / "warehouse.duckdb"), DO_NOT_TRACK="1",
-               **(env_extra or {}))
-    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(PROJECT), "--profiles-dir",
-           str(PROJECT / "profiles"), "--target-path", str(home / "dbt_target"), "--log-path", str(home / "dbt_logs")]
+def dbt_build(
+    home: Path, select: str | None = None, env_extra: dict | None = None
+) -> subprocess.CompletedProcess:
+    env = dict(
+        os.environ,
+        WORKFORCE_HOME=str(home),
+        WORKFORCE_WAREHOUSE_PATH=str(home / "warehouse" / "warehouse.duckdb"),
+        DO_NOT_TRACK="1",
+        **(env_extra or {}),
+    )
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--project-dir",
+        str(PROJECT),
+        "--profiles-dir",
+        str(PROJECT / "profiles"),
+        "--target-path",
+        str(home / "dbt_target"),
+        "--log-path",
+        str(home / "dbt_logs"),
+    ]
     if select:
         cmd += ["--select", select]
     return subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)

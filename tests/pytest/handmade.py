@@ -35,9 +35,27 @@ from pathlib import Path
 A, B = "E09000002", "E09000005"
 PERIOD = "2024-03-31"
 
-STAFF_COLUMNS = ["Employee ID", "Forename", "Surname", "Date of Birth", "SWE Registration Number", "Sex", "Ethnicity",
-                 "Service", "Job Title", "Role", "Pay Band", "Pay Band Order", "Annual FTE Salary",
-                 "Registered Professional", "Contract Type", "FTE", "Start Date", "End Date", "Leaving Reason"]
+STAFF_COLUMNS = [
+    "Employee ID",
+    "Forename",
+    "Surname",
+    "Date of Birth",
+    "SWE Registration Number",
+    "Sex",
+    "Ethnicity",
+    "Service",
+    "Job Title",
+    "Role",
+    "Pay Band",
+    "Pay Band Order",
+    "Annual FTE Salary",
+    "Registered Professional",
+    "Contract Type",
+    "FTE",
+    "Start Date",
+    "End Date",
+    "Leaving Reason",
+]
 
 # Personal values that must never reach the warehouse.
 SECRET_NAME, SECRET_SURNAME, SECRET_DOB, RAW_SWE = "Zebedee", "Quxworth", "03/02/1981", "SW 77001"
@@ -49,14 +67,25 @@ def _swe_for(emp: str) -> str:
 
 def _staff_row(emp, eth, role, service="children", end="", swe=None, reason=""):
     return {
-        "Employee ID": emp, "Forename": SECRET_NAME, "Surname": SECRET_SURNAME, "Date of Birth": SECRET_DOB,
+        "Employee ID": emp,
+        "Forename": SECRET_NAME,
+        "Surname": SECRET_SURNAME,
+        "Date of Birth": SECRET_DOB,
         "SWE Registration Number": "" if role == "non_qualified" else (swe or _swe_for(emp)),
-        "Sex": "F", "Ethnicity": eth, "Service": service, "Job Title": role, "Role": role,
+        "Sex": "F",
+        "Ethnicity": eth,
+        "Service": service,
+        "Job Title": role,
+        "Role": role,
         "Pay Band": "PO3" if role != "first_line_manager" else "PO6",
         "Pay Band Order": 3 if role != "first_line_manager" else 6,
         "Annual FTE Salary": "£41,500" if role != "first_line_manager" else "£55,000",
-        "Registered Professional": "N" if role == "non_qualified" else "Y", "Contract Type": "permanent",
-        "FTE": "1", "Start Date": "01/01/2020", "End Date": end, "Leaving Reason": reason or ("resignation" if end else ""),
+        "Registered Professional": "N" if role == "non_qualified" else "Y",
+        "Contract Type": "permanent",
+        "FTE": "1",
+        "Start Date": "01/01/2020",
+        "End Date": end,
+        "Leaving Reason": reason or ("resignation" if end else ""),
     }
 
 
@@ -66,10 +95,12 @@ def council_a_staff() -> list[dict]:
     rows += [_staff_row(f"U{i}", "", "case_holder") for i in range(1, 4)]
     rows += [_staff_row(f"WM{i}", "White British", "first_line_manager") for i in range(1, 19)]
     rows += [_staff_row(f"BM{i}", "Black African", "first_line_manager") for i in range(1, 3)]
-    rows += [_staff_row("L1", "WBRI", "case_holder", end="31/03/2024", swe=RAW_SWE),
-             _staff_row("L2", "BCRB", "case_holder", end="2023-06-30"),
-             _staff_row("L3", "AIND", "case_holder", end="2023-12-31"),
-             _staff_row("N1", "WBRI", "non_qualified", service="adults")]
+    rows += [
+        _staff_row("L1", "WBRI", "case_holder", end="31/03/2024", swe=RAW_SWE),
+        _staff_row("L2", "BCRB", "case_holder", end="2023-06-30"),
+        _staff_row("L3", "AIND", "case_holder", end="2023-12-31"),
+        _staff_row("N1", "WBRI", "non_qualified", service="adults"),
+    ]
     return rows
 
 
@@ -79,8 +110,17 @@ def council_a_recruitment() -> list[dict]:
     def add(eth, shortlisted, appointed):
         nonlocal n
         n += 1
-        rows.append({"vacancy_id": f"V{n % 7}", "applicant_id": f"APP{n:03d}", "ethnicity": eth, "role": "case_holder",
-                     "closing_date": "2023-10-01", "shortlisted": shortlisted, "appointed": appointed})
+        rows.append(
+            {
+                "vacancy_id": f"V{n % 7}",
+                "applicant_id": f"APP{n:03d}",
+                "ethnicity": eth,
+                "role": "case_holder",
+                "closing_date": "2023-10-01",
+                "shortlisted": shortlisted,
+                "appointed": appointed,
+            }
+        )
 
     for i in range(40):
         add("WBRI", "Y", "Y" if i < 20 else "N")
@@ -97,43 +137,120 @@ def council_a_recruitment() -> list[dict]:
 
 def council_a_casework() -> list[dict]:
     return [
-        {"case_id": "C1", "employee_id": "B1", "case_type": "disciplinary", "opened_date": "2023-05-01", "outcome": "warning"},
-        {"case_id": "C2", "employee_id": "B1", "case_type": "disciplinary", "opened_date": "2023-11-01", "outcome": ""},
-        {"case_id": "C3", "employee_id": "W1", "case_type": "disciplinary", "opened_date": "2023-07-01", "outcome": ""},
-        {"case_id": "C4", "employee_id": "W2", "case_type": "grievance", "opened_date": "2023-07-01", "outcome": ""},
+        {
+            "case_id": "C1",
+            "employee_id": "B1",
+            "case_type": "disciplinary",
+            "opened_date": "2023-05-01",
+            "outcome": "warning",
+        },
+        {
+            "case_id": "C2",
+            "employee_id": "B1",
+            "case_type": "disciplinary",
+            "opened_date": "2023-11-01",
+            "outcome": "",
+        },
+        {
+            "case_id": "C3",
+            "employee_id": "W1",
+            "case_type": "disciplinary",
+            "opened_date": "2023-07-01",
+            "outcome": "",
+        },
+        {
+            "case_id": "C4",
+            "employee_id": "W2",
+            "case_type": "grievance",
+            "opened_date": "2023-07-01",
+            "outcome": "",
+        },
     ]
 
 
 def council_a_cpd() -> list[dict]:
     return [
-        {"employee_id": "W3", "activity_id": "A1", "start_date": "2023-09-01", "funded": "Y", "mandatory": "N"},
-        {"employee_id": "W4", "activity_id": "A2", "start_date": "2023-09-01", "funded": "Y", "mandatory": "Y"},
-        {"employee_id": "B2", "activity_id": "A1", "start_date": "2023-09-01", "funded": "N", "mandatory": "N"},
-        {"employee_id": "B3", "activity_id": "A1", "start_date": "2023-09-01", "funded": "TRUE", "mandatory": "FALSE"},
+        {
+            "employee_id": "W3",
+            "activity_id": "A1",
+            "start_date": "2023-09-01",
+            "funded": "Y",
+            "mandatory": "N",
+        },
+        {
+            "employee_id": "W4",
+            "activity_id": "A2",
+            "start_date": "2023-09-01",
+            "funded": "Y",
+            "mandatory": "Y",
+        },
+        {
+            "employee_id": "B2",
+            "activity_id": "A1",
+            "start_date": "2023-09-01",
+            "funded": "N",
+            "mandatory": "N",
+        },
+        {
+            "employee_id": "B3",
+            "activity_id": "A1",
+            "start_date": "2023-09-01",
+            "funded": "TRUE",
+            "mandatory": "FALSE",
+        },
     ]
 
 
 def council_a_survey() -> list[dict]:
-    rows = [{"ethnicity": "WBRI", "harassment_public": "Y" if i < 2 else "N", "harassment_colleague": "N",
-             "harassment_manager": "N"} for i in range(10)]
-    rows += [{"ethnicity": "BAFR", "harassment_public": "Y" if i < 5 else ("N" if i < 11 else ""),
-              "harassment_colleague": "N", "harassment_manager": "N"} for i in range(12)]
+    rows = [
+        {
+            "ethnicity": "WBRI",
+            "harassment_public": "Y" if i < 2 else "N",
+            "harassment_colleague": "N",
+            "harassment_manager": "N",
+        }
+        for i in range(10)
+    ]
+    rows += [
+        {
+            "ethnicity": "BAFR",
+            "harassment_public": "Y" if i < 5 else ("N" if i < 11 else ""),
+            "harassment_colleague": "N",
+            "harassment_manager": "N",
+        }
+        for i in range(12)
+    ]
     return rows
 
 
 def council_b_staff() -> list[dict]:
-    return ([_staff_row(f"BW{i}", "WBRI", "case_holder") for i in range(1, 13)]
-            + [_staff_row(f"BB{i}", "BAFR", "case_holder") for i in range(1, 13)])
+    return [_staff_row(f"BW{i}", "WBRI", "case_holder") for i in range(1, 13)] + [
+        _staff_row(f"BB{i}", "BAFR", "case_holder") for i in range(1, 13)
+    ]
 
 
 def council_b_asye() -> list[dict]:
     rows = []
     for i in range(1, 13):
-        rows.append({"employee_id": f"BW{i}", "programme": "children", "registration_date": "2023-04-10",
-                     "outcome": "failed" if i == 1 else "passed", "outcome_date": "2024-03-01"})
+        rows.append(
+            {
+                "employee_id": f"BW{i}",
+                "programme": "children",
+                "registration_date": "2023-04-10",
+                "outcome": "failed" if i == 1 else "passed",
+                "outcome_date": "2024-03-01",
+            }
+        )
     for i in range(1, 13):
-        rows.append({"employee_id": f"BB{i}", "programme": "children", "registration_date": "2023-04-10",
-                     "outcome": "failed" if i <= 4 else "passed", "outcome_date": "2024-03-01"})
+        rows.append(
+            {
+                "employee_id": f"BB{i}",
+                "programme": "children",
+                "registration_date": "2023-04-10",
+                "outcome": "failed" if i <= 4 else "passed",
+                "outcome_date": "2024-03-01",
+            }
+        )
     return rows
 
 

@@ -26,23 +26,48 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
 from conftest import dbt_build, query_dicts
 from handmade import STAFF_COLUMNS, _staff_row, to_csv
+
 from workforce_warehouse.config import load_settings
 from workforce_warehouse.ingest import ingest
 
 A, B, D = "E09000002", "E09000005", "E08000025"
-HEAD = ["engagement_id", "swe_registration_number", "service", "role", "engagement_type", "agency_name", "start_date",
-        "end_date", "hours_in_quarter", "fte", "charge_rate_per_hour", "post_qualified_la_years",
-        "left_permanent_la_code", "left_permanent_date"]
+HEAD = [
+    "engagement_id",
+    "swe_registration_number",
+    "service",
+    "role",
+    "engagement_type",
+    "agency_name",
+    "start_date",
+    "end_date",
+    "hours_in_quarter",
+    "fte",
+    "charge_rate_per_hour",
+    "post_qualified_la_years",
+    "left_permanent_la_code",
+    "left_permanent_date",
+]
 
 
 def eng(eid, swe, start, hours, fte, rate, years, left_la="", left_date=""):
-    return dict(engagement_id=eid, swe_registration_number=swe, service="children", role="case_holder",
-                engagement_type="individual_locum", agency_name="Example Agency", start_date=start, end_date="",
-                hours_in_quarter=hours, fte=fte, charge_rate_per_hour=rate, post_qualified_la_years=years,
-                left_permanent_la_code=left_la, left_permanent_date=left_date)
+    return dict(
+        engagement_id=eid,
+        swe_registration_number=swe,
+        service="children",
+        role="case_holder",
+        engagement_type="individual_locum",
+        agency_name="Example Agency",
+        start_date=start,
+        end_date="",
+        hours_in_quarter=hours,
+        fte=fte,
+        charge_rate_per_hour=rate,
+        post_qualified_la_years=years,
+        left_permanent_la_code=left_la,
+        left_permanent_date=left_date,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +100,13 @@ def home(tmp_path_factory):
 
 
 def engagements(home):
-    rows = query_dicts(home, """select e.*, r.engagement_id_hint from intermediate.int_agency_engagements_assessed e
+    rows = query_dicts(
+        home,
+        """select e.*, r.engagement_id_hint from intermediate.int_agency_engagements_assessed e
                                 left join (select engagement_key, row_number as engagement_id_hint
                                            from raw.agency_engagement) r using (engagement_key)
-                                order by r.engagement_id_hint""")
+                                order by r.engagement_id_hint""",
+    )
     return {f"E{r['engagement_id_hint'] - 1}": r for r in rows}
 
 
@@ -109,8 +137,12 @@ def test_fte_derived_when_blank(home):
 
 
 def test_agency_use_mart_spend_to_the_penny(home):
-    rows = query_dicts(home, """select * from marts.agency_use where geography_code = ? and quarter = '2025-Q1'
-                                and role = 'case_holder' and engagement_type = 'individual_locum'""", [B])
+    rows = query_dicts(
+        home,
+        """select * from marts.agency_use where geography_code = ? and quarter = '2025-Q1'
+                                and role = 'case_holder' and engagement_type = 'individual_locum'""",
+        [B],
+    )
     assert len(rows) == 1
     r = rows[0]
     assert r["engagements"] == 5
@@ -121,12 +153,20 @@ def test_agency_use_mart_spend_to_the_penny(home):
     assert r["engagements_over_cap"] == 2
     assert r["mean_charge_rate"] == Decimal("46.91")
     assert r["cap_per_hour"] == Decimal("45.00")
-    assert (r["experience_rule_breaches"], r["cooling_off_breaches"], r["cooling_off_found_by_linkage"]) == (1, 2, 1)
+    assert (r["experience_rule_breaches"], r["cooling_off_breaches"], r["cooling_off_found_by_linkage"]) == (
+        1,
+        2,
+        1,
+    )
     assert r["quarter_end"] == dt.date(2025, 3, 31) and r["period_label"] == "2025-Q1"
 
 
 def test_breach_list_names_rule_and_evidence(home):
-    rows = query_dicts(home, "select rule, evidence from intermediate.int_agency_rule_breaches order by rule, evidence")
+    rows = query_dicts(
+        home, "select rule, evidence from intermediate.int_agency_rule_breaches order by rule, evidence"
+    )
     rules = [r["rule"] for r in rows]
-    assert rules.count("cooling_off") == 2 and rules.count("experience") == 1 and rules.count("price_cap") == 2
+    assert (
+        rules.count("cooling_off") == 2 and rules.count("experience") == 1 and rules.count("price_cap") == 2
+    )
     assert any(r["evidence"].startswith("linkage") and A in r["evidence"] for r in rows)

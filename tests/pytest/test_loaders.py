@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import query
-from handmade import A, B, STAFF_COLUMNS, council_a_casework, council_a_staff, council_b_staff, to_csv
+from handmade import STAFF_COLUMNS, A, B, council_a_casework, council_a_staff, council_b_staff, to_csv
+
 from workforce_warehouse.config import REFERENCE_DIR, ConfigError, load_settings
 from workforce_warehouse.ingest import ingest
 
@@ -48,18 +48,39 @@ ROW_CASES = [
     ("FTE", "0", "fte_range", '"0" is not above 0 (FTE must be between 0 and 1)'),
     ("Start Date", "2024/13/01", "date_format", '"2024/13/01" is not a date (use YYYY-MM-DD or DD/MM/YYYY)'),
     ("Start Date", "31/02/2020", "date_invalid", '"31/02/2020" is not a real calendar date'),
-    ("Start Date", "05/01/2025", "employment_in_period",
-     '"2025-01-05" is after the period end 2024-03-31 (staff must be employed on some day of the period)'),
+    (
+        "Start Date",
+        "05/01/2025",
+        "employment_in_period",
+        '"2025-01-05" is after the period end 2024-03-31 (staff must be employed on some day of the period)',
+    ),
     ("End Date", "2019-12-31", "end_before_start", '"2019-12-31" is before start_date 2020-01-01'),
-    ("Role", "boss", "code", '"boss" is not one of: case_holder, qualified_no_cases, senior_practitioner, '
-                             'first_line_manager, middle_manager, senior_manager, non_qualified'),
-    ("Ethnicity", "Martian", "ethnicity_code",
-     '"Martian" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the council\'s own '
-     'label to seeds/ethnicity_local_labels.csv)'),
-    ("Registered Professional", "maybe", "flag",
-     '"maybe" is not a Y/N value (use Y, N, Yes, No, 1, 0, TRUE or FALSE)'),
-    ("SWE Registration Number", "XY123", "swe_number",
-     '"XY123" is not a Social Work England number (SW followed by up to 10 digits)'),
+    (
+        "Role",
+        "boss",
+        "code",
+        '"boss" is not one of: case_holder, qualified_no_cases, senior_practitioner, '
+        "first_line_manager, middle_manager, senior_manager, non_qualified",
+    ),
+    (
+        "Ethnicity",
+        "Martian",
+        "ethnicity_code",
+        '"Martian" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the council\'s own '
+        "label to seeds/ethnicity_local_labels.csv)",
+    ),
+    (
+        "Registered Professional",
+        "maybe",
+        "flag",
+        '"maybe" is not a Y/N value (use Y, N, Yes, No, 1, 0, TRUE or FALSE)',
+    ),
+    (
+        "SWE Registration Number",
+        "XY123",
+        "swe_number",
+        '"XY123" is not a Social Work England number (SW followed by up to 10 digits)',
+    ),
     ("Pay Band Order", "2.5", "integer", '"2.5" is not a whole number'),
     ("Service", "", "required", "service is required and is blank"),
 ]
@@ -75,8 +96,15 @@ def test_staff_row_rule_rejects_file_with_exact_message(tmp_path, column, value,
     assert [o.outcome for o in summary.outcomes] == ["rejected"]
     errs = errors_of(tmp_path, name)
     norm = column.lower().replace(" ", "_")
-    assert {"file": name, "sheet": "", "row": "3", "column": norm, "value": value.strip(), "rule": rule,
-            "message": message} in errs, errs
+    assert {
+        "file": name,
+        "sheet": "",
+        "row": "3",
+        "column": norm,
+        "value": value.strip(),
+        "rule": rule,
+        "message": message,
+    } in errs, errs
     assert not (tmp_path / "landing" / "council_hr" / name).exists()
     assert query(tmp_path, "select count(*) from raw.hr_staff") == [(0,)]
 
@@ -94,46 +122,93 @@ def test_duplicate_employee_is_a_row_error(tmp_path):
 def test_cross_dataset_and_event_rules(tmp_path):
     put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv", to_csv(council_a_staff(), STAFF_COLUMNS))
     cases = council_a_casework() + [
-        {"case_id": "C9", "employee_id": "NOBODY", "case_type": "disciplinary", "opened_date": "2023-05-01", "outcome": ""},
-        {"case_id": "C1", "employee_id": "W5", "case_type": "disciplinary", "opened_date": "2022-05-01", "outcome": ""},
+        {
+            "case_id": "C9",
+            "employee_id": "NOBODY",
+            "case_type": "disciplinary",
+            "opened_date": "2023-05-01",
+            "outcome": "",
+        },
+        {
+            "case_id": "C1",
+            "employee_id": "W5",
+            "case_type": "disciplinary",
+            "opened_date": "2022-05-01",
+            "outcome": "",
+        },
     ]
     put(tmp_path, "council_hr", f"hr_{A}_{P}_casework.csv", to_csv(cases))
-    recruitment = [{"vacancy_id": "V1", "applicant_id": "X1", "ethnicity": "WBRI", "role": "case_holder",
-                    "closing_date": "2023-10-01", "shortlisted": "N", "appointed": "Y"}]
+    recruitment = [
+        {
+            "vacancy_id": "V1",
+            "applicant_id": "X1",
+            "ethnicity": "WBRI",
+            "role": "case_holder",
+            "closing_date": "2023-10-01",
+            "shortlisted": "N",
+            "appointed": "Y",
+        }
+    ]
     put(tmp_path, "council_hr", f"hr_{A}_{P}_recruitment.csv", to_csv(recruitment))
-    asye = [{"employee_id": "W9", "programme": "children", "registration_date": "2023-04-10", "outcome": "passed",
-             "outcome_date": ""}]
+    asye = [
+        {
+            "employee_id": "W9",
+            "programme": "children",
+            "registration_date": "2023-04-10",
+            "outcome": "passed",
+            "outcome_date": "",
+        }
+    ]
     put(tmp_path, "council_hr", f"hr_{A}_{P}_asye.csv", to_csv(asye))
     summary = run(tmp_path)
     outcomes = {o.file: o.outcome for o in summary.outcomes}
     assert outcomes[f"hr_{A}_{P}_staff.csv"] == "loaded"
-    case_errs = {(e["row"], e["column"], e["rule"]): e["message"] for e in errors_of(tmp_path, f"hr_{A}_{P}_casework.csv")}
-    assert case_errs[("6", "employee_id", "unknown_employee")] == \
-        '"NOBODY" does not match any employee_id in the staff dataset of this extract'
+    case_errs = {
+        (e["row"], e["column"], e["rule"]): e["message"]
+        for e in errors_of(tmp_path, f"hr_{A}_{P}_casework.csv")
+    }
+    assert (
+        case_errs[("6", "employee_id", "unknown_employee")]
+        == '"NOBODY" does not match any employee_id in the staff dataset of this extract'
+    )
     assert case_errs[("7", "case_id", "duplicate_key")] == 'case_id "C1" is repeated (first on row 2)'
-    assert case_errs[("7", "opened_date", "date_in_period")] == \
-        '"2022-05-01" is outside the period 2023-04-01 to 2024-03-31'
+    assert (
+        case_errs[("7", "opened_date", "date_in_period")]
+        == '"2022-05-01" is outside the period 2023-04-01 to 2024-03-31'
+    )
     rec = errors_of(tmp_path, f"hr_{A}_{P}_recruitment.csv")
     assert rec[0]["rule"] == "appointed_not_shortlisted"
-    assert errors_of(tmp_path, f"hr_{A}_{P}_asye.csv")[0]["message"] == \
-        "outcome_date is required when the outcome is passed"
+    assert (
+        errors_of(tmp_path, f"hr_{A}_{P}_asye.csv")[0]["message"]
+        == "outcome_date is required when the outcome is passed"
+    )
 
 
 # -------------------------------------------------------------------------------- file-level errors
+
 
 def test_file_level_errors_quarantine_the_file(tmp_path):
     put(tmp_path, "council_hr", "staff_2024.csv", b"employee_id\n1\n")
     put(tmp_path, "council_hr", f"hr_E09999999_{P}_staff.csv", to_csv(staff_rows(), STAFF_COLUMNS))
     put(tmp_path, "council_hr", f"hr_{B}_2030-03-31_staff.csv", to_csv(staff_rows(), STAFF_COLUMNS))
     missing = [{k: v for k, v in r.items() if k != "Role"} for r in staff_rows()]
-    put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv", to_csv(missing, [c for c in STAFF_COLUMNS if c != "Role"]))
+    put(
+        tmp_path,
+        "council_hr",
+        f"hr_{A}_{P}_staff.csv",
+        to_csv(missing, [c for c in STAFF_COLUMNS if c != "Role"]),
+    )
     put(tmp_path, "council_hr", f"hr_{A}_2023-03-31_staff.csv", b"")
     summary = run(tmp_path)
     assert {o.outcome for o in summary.outcomes} == {"rejected"}
     assert errors_of(tmp_path, "staff_2024.csv")[0]["message"] == (
         "the file name does not follow the pattern hr_<LA code>_<YYYY-MM-DD>.xlsx or "
-        "hr_<LA code>_<YYYY-MM-DD>_<dataset>.csv")
-    assert "not a local authority in the reference list" in errors_of(tmp_path, f"hr_E09999999_{P}_staff.csv")[0]["message"]
+        "hr_<LA code>_<YYYY-MM-DD>_<dataset>.csv"
+    )
+    assert (
+        "not a local authority in the reference list"
+        in errors_of(tmp_path, f"hr_E09999999_{P}_staff.csv")[0]["message"]
+    )
     assert errors_of(tmp_path, f"hr_{B}_2030-03-31_staff.csv")[0]["rule"] == "period_in_future"
     assert errors_of(tmp_path, f"hr_{A}_{P}_staff.csv")[0]["message"] == "the required column role is missing"
     assert errors_of(tmp_path, f"hr_{A}_2023-03-31_staff.csv")[0]["rule"] == "empty"
@@ -144,15 +219,21 @@ def test_extra_columns_warn_and_personal_columns_are_dropped(tmp_path):
     for r in rows:
         r["Favourite Colour"] = "blue"
         r["NI Number"] = "QQ123456C"
-    put(tmp_path, "council_hr", f"hr_{B}_{P}_staff.csv", to_csv(rows, STAFF_COLUMNS + ["Favourite Colour", "NI Number"]))
+    put(
+        tmp_path,
+        "council_hr",
+        f"hr_{B}_{P}_staff.csv",
+        to_csv(rows, STAFF_COLUMNS + ["Favourite Colour", "NI Number"]),
+    )
     run(tmp_path)
-    (dropped, warnings), = query(tmp_path, "select dropped_columns, warnings from raw.load_log")
+    ((dropped, warnings),) = query(tmp_path, "select dropped_columns, warnings from raw.load_log")
     assert dropped == "date_of_birth, forename, ni_number, surname"
     assert warnings == "staff: ignored unknown columns favourite_colour"
     assert b"QQ123456C" not in (tmp_path / "warehouse" / "warehouse.duckdb").read_bytes()
 
 
 # -------------------------------------------------------------------------------- encodings and formats
+
 
 def _raw(home, table):
     return query(home, f"select {RAW_COLS} from raw.{table} order by all")
@@ -164,8 +245,11 @@ def test_cp1252_and_bom_load_identically_to_utf8(tmp_path):
     rows[0]["Annual FTE Salary"] = "£41,500"
     rows[1]["Job Title"] = "Travailleuse sociale é"
     homes = {}
-    for label, data in (("utf8", to_csv(rows, STAFF_COLUMNS).replace(b"\r\n", b"\n")), ("bom", b"\xef\xbb\xbf" + to_csv(rows, STAFF_COLUMNS)),
-                        ("cp1252", to_csv(rows, STAFF_COLUMNS, encoding="cp1252"))):
+    for label, data in (
+        ("utf8", to_csv(rows, STAFF_COLUMNS).replace(b"\r\n", b"\n")),
+        ("bom", b"\xef\xbb\xbf" + to_csv(rows, STAFF_COLUMNS)),
+        ("cp1252", to_csv(rows, STAFF_COLUMNS, encoding="cp1252")),
+    ):
         home = tmp_path / label
         put(home, "council_hr", f"hr_{B}_{P}_staff.csv", data)
         assert [o.outcome for o in run(home).outcomes] == ["loaded"]
@@ -208,6 +292,7 @@ def test_workbook_and_csvs_give_identical_raw_rows(tmp_path):
 
 # -------------------------------------------------------------------------------- resubmission and idempotence
 
+
 def test_resubmission_replaces_and_identical_reload_changes_nothing(tmp_path):
     name = f"hr_{B}_{P}_staff.csv"
     put(tmp_path, "council_hr", name, to_csv(staff_rows(5), STAFF_COLUMNS))
@@ -220,7 +305,9 @@ def test_resubmission_replaces_and_identical_reload_changes_nothing(tmp_path):
     run(tmp_path)
     assert query(tmp_path, "select count(*) from raw.hr_staff") == [(3,)]
     assert query(tmp_path, "select outcome, superseded_by from raw.load_log order by load_id") == [
-        ("superseded", 2), ("loaded", None)]
+        ("superseded", 2),
+        ("loaded", None),
+    ]
 
 
 def test_rejected_resubmission_keeps_loaded_data(tmp_path):
@@ -273,7 +360,9 @@ def test_workbook_resubmission_retires_missing_sheets(tmp_path):
     workbook(False)
     run(tmp_path)
     assert query(tmp_path, "select count(*) from raw.hr_casework") == [(0,)]
-    assert query(tmp_path, "select count(*) from raw.load_log where dataset = 'casework' and outcome = 'loaded'") == [(0,)]
+    assert query(
+        tmp_path, "select count(*) from raw.load_log where dataset = 'casework' and outcome = 'loaded'"
+    ) == [(0,)]
 
 
 def test_dependent_dataset_waits_for_staff(tmp_path):
@@ -287,6 +376,7 @@ def test_dependent_dataset_waits_for_staff(tmp_path):
 
 
 # -------------------------------------------------------------------------------- pseudonymisation and keys
+
 
 def test_swe_numbers_are_normalised_before_hashing(tmp_path):
     rows = staff_rows(2)
@@ -307,8 +397,9 @@ def test_real_files_without_a_key_are_refused(tmp_path, monkeypatch):
     with pytest.raises(ConfigError):
         run(tmp_path)
     assert main(["refresh", "--home", str(tmp_path)]) == 3
-    assert not (tmp_path / "warehouse" / "warehouse.duckdb").exists() or \
-        query(tmp_path, "select count(*) from raw.hr_staff") == [(0,)]
+    assert not (tmp_path / "warehouse" / "warehouse.duckdb").exists() or query(
+        tmp_path, "select count(*) from raw.hr_staff"
+    ) == [(0,)]
 
 
 def test_short_key_is_a_configuration_error(monkeypatch, tmp_path):
@@ -318,6 +409,7 @@ def test_short_key_is_a_configuration_error(monkeypatch, tmp_path):
 
 
 # -------------------------------------------------------------------------------- CSWW XML returns
+
 
 def _sample_return(tmp_path: Path, la="E09000007", year=2024, edit=None) -> Path:
     text = (REFERENCE_DIR / "dfe" / "csww_sample_return.xml").read_text()
@@ -332,7 +424,10 @@ def test_csww_return_loads_with_lea_mapped(tmp_path):
     o = summary.outcomes[0]
     if o.outcome == "rejected":
         pytest.fail(o.message)
-    rows = query(tmp_path, "select agency_worker, fte, fte30, role_end_date is not null from raw.csww_worker order by worker_number")
+    rows = query(
+        tmp_path,
+        "select agency_worker, fte, fte30, role_end_date is not null from raw.csww_worker order by worker_number",
+    )
     assert len(rows) == 4
     assert query(tmp_path, "select vacancies_fte, agency_cover_fte, workers from raw.csww_return")[0][2] == 4
 
@@ -352,7 +447,10 @@ def test_csww_validation_rules(tmp_path):
 
     _sample_return(tmp_path, edit=breaks)
     run(tmp_path)
-    errs = {(e["row"], e["column"], e["rule"]) for e in errors_of(tmp_path, "csww_E09000007_2024.xml", "csww_return")}
+    errs = {
+        (e["row"], e["column"], e["rule"])
+        for e in errors_of(tmp_path, "csww_E09000007_2024.xml", "csww_return")
+    }
     assert ("3", "ReasonLeave", "leaver_reason") in errs
     assert ("1", "FTE", "fte_range") in errs
 
@@ -365,75 +463,149 @@ def test_csww_not_well_formed_is_rejected(tmp_path):
 
 # -------------------------------------------------------------------------------- DfE published files
 
+
 def test_dfe_both_vocabularies_and_symbols(tmp_path):
     for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
         put(tmp_path, "dfe_census", f.name, f.read_bytes())
-    newer = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-             "old_la_code,new_la_code,la_name,inpost_fte,inpost_headcount,starters_fte,leavers_fte,turnover_rate_fte\n"
-             "2023,Reporting year,Local authority,E92000001,England,E12000007,London,301,E09000002,Barking and Dagenham,"
-             "300.5,320,40.0,45.0,15.0\n"
-             "2023,Reporting year,Local authority,E92000001,England,E12000007,London,304,E09000005,Brent,c,low,x,z,u\n")
+    newer = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+        "old_la_code,new_la_code,la_name,inpost_fte,inpost_headcount,starters_fte,leavers_fte,turnover_rate_fte\n"
+        "2023,Reporting year,Local authority,E92000001,England,E12000007,London,301,E09000002,Barking and Dagenham,"
+        "300.5,320,40.0,45.0,15.0\n"
+        "2023,Reporting year,Local authority,E92000001,England,E12000007,London,304,E09000005,Brent,c,low,x,z,u\n"
+    )
     put(tmp_path, "dfe_census", "csww_2023_release.csv", newer.encode())
     summary = run(tmp_path)
     assert {o.outcome for o in summary.outcomes} == {"loaded"}
-    assert query(tmp_path, """select measure, value, value_note from raw.dfe_headline where time_period = 2023
-                              and new_la_code = 'E09000005' order by measure""") == [
-        ("inpost_fte", None, "c"), ("inpost_headcount", None, "low"), ("leavers_fte", None, "z"),
-        ("starters_fte", None, "x"), ("turnover_rate_fte", None, "u")]
+    assert query(
+        tmp_path,
+        """select measure, value, value_note from raw.dfe_headline where time_period = 2023
+                              and new_la_code = 'E09000005' order by measure""",
+    ) == [
+        ("inpost_fte", None, "c"),
+        ("inpost_headcount", None, "low"),
+        ("leavers_fte", None, "z"),
+        ("starters_fte", None, "x"),
+        ("turnover_rate_fte", None, "u"),
+    ]
     # older vocabulary renamed to the newer one
-    assert query(tmp_path, """select value from raw.dfe_headline where time_period = 2022 and measure = 'inpost_fte'
-                              and geographic_level = 'National'""") == [(31634.1,)]
+    assert query(
+        tmp_path,
+        """select value from raw.dfe_headline where time_period = 2022 and measure = 'inpost_fte'
+                              and geographic_level = 'National'""",
+    ) == [(31634.1,)]
 
 
 def test_dfe_file_loaded_last_wins_per_row(tmp_path):
-    head = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-            "old_la_code,new_la_code,la_name,inpost_fte\n")
-    put(tmp_path, "dfe_census", "a.csv", (head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
-                                          "London,301,E09000002,Barking and Dagenham,100\n").encode())
+    head = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+        "old_la_code,new_la_code,la_name,inpost_fte\n"
+    )
+    put(
+        tmp_path,
+        "dfe_census",
+        "a.csv",
+        (
+            head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
+            "London,301,E09000002,Barking and Dagenham,100\n"
+        ).encode(),
+    )
     run(tmp_path)
-    put(tmp_path, "dfe_census", "b.csv", (head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
-                                          "London,301,E09000002,Barking and Dagenham,101\n").encode())
+    put(
+        tmp_path,
+        "dfe_census",
+        "b.csv",
+        (
+            head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
+            "London,301,E09000002,Barking and Dagenham,101\n"
+        ).encode(),
+    )
     run(tmp_path)
     assert query(tmp_path, "select value, file_name from raw.dfe_headline") == [(101.0, "b.csv")]
     assert query(tmp_path, "select file_name, outcome from raw.load_log order by load_id") == [
-        ("a.csv", "superseded"), ("b.csv", "loaded")]
+        ("a.csv", "superseded"),
+        ("b.csv", "loaded"),
+    ]
 
 
 def test_dfe_bad_value_is_a_row_error(tmp_path):
-    head = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-            "old_la_code,new_la_code,la_name,inpost_fte\n")
-    put(tmp_path, "dfe_census", "bad.csv", (head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
-                                            "London,301,E09000002,Barking and Dagenham,n/a\n").encode())
+    head = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+        "old_la_code,new_la_code,la_name,inpost_fte\n"
+    )
+    put(
+        tmp_path,
+        "dfe_census",
+        "bad.csv",
+        (
+            head + "2022,Reporting year,Local authority,E92000001,England,E12000007,"
+            "London,301,E09000002,Barking and Dagenham,n/a\n"
+        ).encode(),
+    )
     run(tmp_path)
     e = errors_of(tmp_path, "bad.csv", "dfe_published")[0]
-    assert (e["row"], e["column"], e["message"]) == ("2", "inpost_fte", '"n/a" is not a number or a DfE symbol (c, x, z, u, low)')
+    assert (e["row"], e["column"], e["message"]) == (
+        "2",
+        "inpost_fte",
+        '"n/a" is not a number or a DfE symbol (c, x, z, u, low)',
+    )
 
 
 # -------------------------------------------------------------------------------- agency returns
 
-AGENCY_HEAD = ["engagement_id", "swe_registration_number", "service", "role", "engagement_type", "agency_name",
-               "start_date", "end_date", "hours_in_quarter", "fte", "charge_rate_per_hour",
-               "post_qualified_la_years"]
+AGENCY_HEAD = [
+    "engagement_id",
+    "swe_registration_number",
+    "service",
+    "role",
+    "engagement_type",
+    "agency_name",
+    "start_date",
+    "end_date",
+    "hours_in_quarter",
+    "fte",
+    "charge_rate_per_hour",
+    "post_qualified_la_years",
+]
 
 
 def agency_row(**kw):
-    base = dict(engagement_id="E1", swe_registration_number="SW123", service="children", role="case_holder",
-                engagement_type="individual_locum", agency_name="Example", start_date="2025-01-06", end_date="",
-                hours_in_quarter="120", fte="", charge_rate_per_hour="£50.00", post_qualified_la_years="3")
+    base = dict(
+        engagement_id="E1",
+        swe_registration_number="SW123",
+        service="children",
+        role="case_holder",
+        engagement_type="individual_locum",
+        agency_name="Example",
+        start_date="2025-01-06",
+        end_date="",
+        hours_in_quarter="120",
+        fte="",
+        charge_rate_per_hour="£50.00",
+        post_qualified_la_years="3",
+    )
     base.update(kw)
     return base
 
 
 def test_agency_return_loads_and_validates(tmp_path):
     put(tmp_path, "agency_use", f"agency_{A}_2025-Q1.csv", to_csv([agency_row()], AGENCY_HEAD))
-    put(tmp_path, "agency_use", f"agency_{B}_2025-Q1.csv",
-        to_csv([agency_row(), agency_row(engagement_id="E2", end_date="2024-12-01", hours_in_quarter="-1")], AGENCY_HEAD))
+    put(
+        tmp_path,
+        "agency_use",
+        f"agency_{B}_2025-Q1.csv",
+        to_csv(
+            [agency_row(), agency_row(engagement_id="E2", end_date="2024-12-01", hours_in_quarter="-1")],
+            AGENCY_HEAD,
+        ),
+    )
     summary = {o.file: o for o in run(tmp_path).outcomes}
     assert summary[f"agency_{A}_2025-Q1.csv"].outcome == "loaded"
     errs = {(e["column"], e["rule"]) for e in errors_of(tmp_path, f"agency_{B}_2025-Q1.csv", "agency_use")}
     assert errs == {("hours_in_quarter", "range"), ("end_date", "end_before_start")}
-    assert query(tmp_path, "select quarter, quarter_end, charge_rate_per_hour from raw.agency_engagement") == [
-        ("2025-Q1", dt.date(2025, 3, 31), __import__("decimal").Decimal("50.00"))]
+    assert query(
+        tmp_path, "select quarter, quarter_end, charge_rate_per_hour from raw.agency_engagement"
+    ) == [("2025-Q1", dt.date(2025, 3, 31), __import__("decimal").Decimal("50.00"))]
 
 
 def test_sample_generator_is_deterministic(tmp_path):
@@ -454,7 +626,10 @@ def test_csww_return_named_with_a_successor_code_loads(tmp_path):
     assert [o.outcome for o in run(tmp_path).outcomes] == ["loaded"]
     _sample_return(tmp_path, la="E08000019", edit=barnsley)  # Sheffield's code: not Barnsley's successor
     run(tmp_path)
-    assert "LEA 370 is Barnsley (E08000016) in 2024" in errors_of(tmp_path, "csww_E08000019_2024.xml", "csww_return")[0]["message"]
+    assert (
+        "LEA 370 is Barnsley (E08000016) in 2024"
+        in errors_of(tmp_path, "csww_E08000019_2024.xml", "csww_return")[0]["message"]
+    )
 
 
 def test_replacing_staff_revalidates_loaded_casework(tmp_path):
@@ -463,14 +638,22 @@ def test_replacing_staff_revalidates_loaded_casework(tmp_path):
     run(tmp_path)
     assert query(tmp_path, "select count(*) from raw.hr_casework") == [(4,)]
     # the new staff dataset no longer has B1, who has two casework rows
-    put(tmp_path, "council_hr", f"hr_{A}_{P}_staff.csv",
-        to_csv([r for r in council_a_staff() if r["Employee ID"] != "B1"], STAFF_COLUMNS))
+    put(
+        tmp_path,
+        "council_hr",
+        f"hr_{A}_{P}_staff.csv",
+        to_csv([r for r in council_a_staff() if r["Employee ID"] != "B1"], STAFF_COLUMNS),
+    )
     run(tmp_path)
     assert query(tmp_path, "select count(*) from raw.hr_casework") == [(0,)]
-    (outcome, message), = query(tmp_path, "select outcome, message from raw.load_log where dataset = 'casework'")
+    ((outcome, message),) = query(
+        tmp_path, "select outcome, message from raw.load_log where dataset = 'casework'"
+    )
     assert outcome == "rejected"
-    assert message == ("re-validated against the new staff dataset: 2 row(s) name an employee_id that is no longer "
-                       "in it; send this casework dataset again")
+    assert message == (
+        "re-validated against the new staff dataset: 2 row(s) name an employee_id that is no longer "
+        "in it; send this casework dataset again"
+    )
 
 
 def test_row_error_threshold_loads_valid_rows_and_keeps_the_rejected_ones(tmp_path, monkeypatch):

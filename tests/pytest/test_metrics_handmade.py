@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import dbt_build, query, query_dicts
 from handmade import A, B, write_landing
+
 from workforce_warehouse.config import load_settings
 from workforce_warehouse.ingest import ingest
 
@@ -30,9 +30,12 @@ def home(tmp_path_factory):
 
 
 def wres(home, geo, metric, group, service="all", breakdown="all"):
-    rows = query_dicts(home, """select * from marts.wres_metrics where geography_code = ? and metric = ?
+    rows = query_dicts(
+        home,
+        """select * from marts.wres_metrics where geography_code = ? and metric = ?
                                 and comparison_group = ? and service = ? and breakdown = ? and period_end = ?""",
-                       [geo, metric, group, service, breakdown, P])
+        [geo, metric, group, service, breakdown, P],
+    )
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -40,7 +43,12 @@ def wres(home, geo, metric, group, service="all", breakdown="all"):
 def test_metric2_matches_the_worked_example(home):
     r = wres(home, A, "2", "BME")
     # 30 BME shortlisted, 6 appointed (20%); 40 White shortlisted, 20 appointed (50%)
-    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (6, 30, 20, 40)
+    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (
+        6,
+        30,
+        20,
+        40,
+    )
     assert r["group_rate"] == pytest.approx(20.0)
     assert r["white_rate"] == pytest.approx(50.0)
     assert r["relative_likelihood"] == pytest.approx(0.4, abs=1e-4)
@@ -56,7 +64,12 @@ def test_metric2_matches_the_worked_example(home):
 def test_leaver_on_the_period_end_counts_as_leaver_not_in_post(home):
     r = wres(home, A, "8", "BME")
     # workforce: White 32+18+L1+N1 = 52 with 1 leaver (L1 on 2024-03-31); BME B1-8, BM1-2, L2, L3 = 12 with 2 leavers
-    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (2, 12, 1, 52)
+    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (
+        2,
+        12,
+        1,
+        52,
+    )
     assert r["relative_likelihood"] == pytest.approx(8.6667, abs=1e-4)  # (2/12)/(1/52)
     assert r["ci_lower"] == pytest.approx(0.8543, abs=1e-4)
     assert r["ci_upper"] == pytest.approx(87.9231, abs=1e-4)
@@ -74,7 +87,12 @@ def test_leaver_on_the_period_end_counts_as_leaver_not_in_post(home):
 
 def test_two_disciplinary_cases_count_one_person_and_grievances_do_not_count(home):
     r = wres(home, A, "3", "BME")
-    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (1, 12, 1, 52)
+    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (
+        1,
+        12,
+        1,
+        52,
+    )
     assert r["relative_likelihood"] == pytest.approx(4.3333, abs=1e-4)
     assert r["ci_lower"] == pytest.approx(0.2913, abs=1e-4)
     assert r["ci_upper"] == pytest.approx(64.4692, abs=1e-4)
@@ -89,7 +107,12 @@ def test_mandatory_and_unfunded_cpd_not_counted(home):
 def test_survey_blanks_are_excluded_and_response_rate(home):
     r = wres(home, A, "6", "Black")
     # Black: 11 answered (one blank), 5 Y; White: 10 answered, 2 Y
-    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (5, 11, 2, 10)
+    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (
+        5,
+        11,
+        2,
+        10,
+    )
     assert r["relative_likelihood"] == pytest.approx(2.2727, abs=1e-4)
     assert r["ci_lower"] == pytest.approx(0.5613, abs=1e-4)
     assert r["ci_upper"] == pytest.approx(9.2023, abs=1e-4)
@@ -104,29 +127,51 @@ def test_dataset_not_sent_is_not_submitted_never_zero(home):
     r = wres(home, B, "3", "BME")
     assert r["status"] == "not_submitted"
     assert r["group_numerator"] is None and r["white_numerator"] is None and r["relative_likelihood"] is None
-    a = query_dicts(home, "select status, failed from marts.asye_outcomes where geography_code = ? and period_end = ? "
-                          "and programme = 'children' and ethnic_group = 'BME'", [A, P])
+    a = query_dicts(
+        home,
+        "select status, failed from marts.asye_outcomes where geography_code = ? and period_end = ? "
+        "and programme = 'children' and ethnic_group = 'BME'",
+        [A, P],
+    )
     assert a == [{"status": "not_submitted", "failed": None}]
 
 
 def test_pooled_rows_sum_before_dividing(home):
-    r = query_dicts(home, """select * from marts.wres_metrics where geography_level = 'Alliance' and metric = '8'
-                             and comparison_group = 'BME' and service = 'all' and period_end = ?""", [P])[0]
+    r = query_dicts(
+        home,
+        """select * from marts.wres_metrics where geography_level = 'Alliance' and metric = '8'
+                             and comparison_group = 'BME' and service = 'all' and period_end = ?""",
+        [P],
+    )[0]
     # A: BME 2/12, White 1/52; B: BME 0/12, White 0/12 -> pooled BME 2/24, White 1/64
-    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (2, 24, 1, 64)
+    assert (r["group_numerator"], r["group_denominator"], r["white_numerator"], r["white_denominator"]) == (
+        2,
+        24,
+        1,
+        64,
+    )
     assert r["relative_likelihood"] == pytest.approx(5.3333, abs=1e-4)
     assert r["councils_included"] == 2
-    region = query_dicts(home, """select councils_included, geography_code from marts.wres_metrics
+    region = query_dicts(
+        home,
+        """select councils_included, geography_code from marts.wres_metrics
                                   where geography_level = 'Region' and metric = '3' and comparison_group = 'BME'
-                                  and service = 'all'""")
+                                  and service = 'all'""",
+    )
     # only A sent casework: the London pool of metric 3 holds one council
     assert region == [{"councils_included": 1, "geography_code": "E12000007"}]
 
 
 def test_representation_progression_ratio_worked_example(home):
-    rows = {(r["seniority_level"], r["ethnic_group"]): r for r in query_dicts(
-        home, """select * from marts.representation_by_seniority where geography_code = ? and period_end = ?
-                 and source = 'council_hr' and service = 'children'""", [A, P])}
+    rows = {
+        (r["seniority_level"], r["ethnic_group"]): r
+        for r in query_dicts(
+            home,
+            """select * from marts.representation_by_seniority where geography_code = ? and period_end = ?
+                 and source = 'council_hr' and service = 'children'""",
+            [A, P],
+        )
+    }
     assert rows[("case_holder", "Known")]["headcount"] == 40
     assert rows[("case_holder", "Unknown")]["headcount"] == 3
     assert rows[("case_holder", "Black")]["pct_of_known"] == pytest.approx(20.0)
@@ -135,14 +180,20 @@ def test_representation_progression_ratio_worked_example(home):
     assert rows[("all", "Total")]["headcount"] == 63
     assert rows[("case_holder", "Asian")]["headcount"] == 0  # L3 left: zero, not missing
     white = sum(rows[(lvl, "White")]["pct_of_known"] for lvl in ["case_holder"]) + sum(
-        rows[("case_holder", g)]["pct_of_known"] for g in ["Mixed", "Asian", "Black", "Other"])
+        rows[("case_holder", g)]["pct_of_known"] for g in ["Mixed", "Asian", "Black", "Other"]
+    )
     assert white == pytest.approx(100.0)
 
 
 def test_asye_fail_rate_and_relative_likelihood(home):
-    rows = {r["ethnic_group"]: r for r in query_dicts(
-        home, "select * from marts.asye_outcomes where geography_code = ? and period_end = ? and programme = 'children'",
-        [B, P])}
+    rows = {
+        r["ethnic_group"]: r
+        for r in query_dicts(
+            home,
+            "select * from marts.asye_outcomes where geography_code = ? and period_end = ? and programme = 'children'",
+            [B, P],
+        )
+    }
     assert (rows["Black"]["registered"], rows["Black"]["passed"], rows["Black"]["failed"]) == (12, 8, 4)
     assert rows["Black"]["fail_rate"] == pytest.approx(100 * 4 / 12, abs=1e-4)
     assert rows["White"]["fail_rate"] == pytest.approx(100 * 1 / 12, abs=1e-4)
@@ -155,8 +206,12 @@ def test_asye_fail_rate_and_relative_likelihood(home):
 
 
 def test_workforce_flows_children_social_workers(home):
-    r = query_dicts(home, """select * from marts.workforce_flows where geography_code = ? and period_end = ?
-                             and source = 'council_hr'""", [A, P])[0]
+    r = query_dicts(
+        home,
+        """select * from marts.workforce_flows where geography_code = ? and period_end = ?
+                             and source = 'council_hr'""",
+        [A, P],
+    )[0]
     # in post: 43 case holders + 20 managers; leavers L1, L2, L3 (N1 is adults and non-qualified)
     assert (r["inpost_headcount"], r["leavers_headcount"], r["starters_headcount"]) == (63, 3, 0)
     assert r["inpost_fte"] == pytest.approx(63.0)
@@ -175,8 +230,19 @@ def test_no_personal_data_in_the_warehouse(home):
     from handmade import RAW_SWE, SECRET_DOB, SECRET_NAME, SECRET_SURNAME
 
     data = (home / "warehouse" / "warehouse.duckdb").read_bytes()
-    for secret in (SECRET_NAME, SECRET_SURNAME, SECRET_DOB, "1981-02-03", "SW0000077001", "77001", "W17", "APP001"):
+    for secret in (
+        SECRET_NAME,
+        SECRET_SURNAME,
+        SECRET_DOB,
+        "1981-02-03",
+        "SW0000077001",
+        "77001",
+        "W17",
+        "APP001",
+    ):
         assert secret.encode() not in data, secret
     assert RAW_SWE.encode() not in data
-    dropped = query(home, "select dropped_columns from raw.load_log where dataset = 'staff' and la_code = ?", [A])
+    dropped = query(
+        home, "select dropped_columns from raw.load_log where dataset = 'staff' and la_code = ?", [A]
+    )
     assert dropped == [("date_of_birth, forename, surname",)]

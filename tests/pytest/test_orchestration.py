@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-
 from conftest import PROJECT
+
 from orchestration.defs.schedules import scan_landing
 
 
@@ -22,10 +22,17 @@ def test_definitions_load_and_wire_the_lineage():
     assert job.name == "refresh"
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"raw/hr_staff", "staging/stg_council_hr__staff", "marts/wres_metrics", "marts/data_quality",
-            "published/alliance"} <= keys
+    assert {
+        "raw/hr_staff",
+        "staging/stg_council_hr__staff",
+        "marts/wres_metrics",
+        "marts/data_quality",
+        "published/alliance",
+    } <= keys
     # the dbt source raw.hr_staff is the load asset, so lineage runs landing -> raw -> dbt -> published
-    parents = {p.to_user_string() for p in graph.get(dg.AssetKey(["staging", "stg_council_hr__staff"])).parent_keys}
+    parents = {
+        p.to_user_string() for p in graph.get(dg.AssetKey(["staging", "stg_council_hr__staff"])).parent_keys
+    }
     assert "raw/hr_staff" in parents
     assert {s.name for s in defs.schedules} == {"nightly_refresh"}
     assert {s.name for s in defs.sensors} == {"landing_folder_sensor"}
@@ -33,9 +40,20 @@ def test_definitions_load_and_wire_the_lineage():
 
 def test_dagster_definitions_validate_cli():
     env = dict(os.environ, DAGSTER_HOME=os.environ["DAGSTER_HOME"])
-    res = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-m",
-                          "orchestration.definitions"], cwd=PROJECT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    res = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-m",
+            "orchestration.definitions",
+        ],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
 
 
@@ -53,8 +71,9 @@ class _Tick:
     def __init__(self, result):
         self.result = result
         self.run_requests = list(getattr(result, "run_requests", None) or [])
-        self.partitions_added = [k for r in (getattr(result, "dynamic_partitions_requests", None) or [])
-                                 for k in r.partition_keys]
+        self.partitions_added = [
+            k for r in (getattr(result, "dynamic_partitions_requests", None) or []) for k in r.partition_keys
+        ]
 
 
 def _tick(sensor, cursor, instance=None):
@@ -105,15 +124,17 @@ def test_sensor_skips_a_file_still_being_written_and_a_workbook_that_does_not_op
     ready3, cursor = scan_landing(landing, cursor)  # the CSV is now stable; the workbook is first seen
     ready4, cursor = scan_landing(landing, cursor)  # the workbook is stable but does not open: not ready
     assert ready3 == ["council_hr/hr_E09000002_2024-03-31_staff.csv"] and ready4 == []
-    assert json.loads(json.dumps(cursor))["triggered"].keys() == {"council_hr/hr_E09000002_2024-03-31_staff.csv"}
+    assert json.loads(json.dumps(cursor))["triggered"].keys() == {
+        "council_hr/hr_E09000002_2024-03-31_staff.csv"
+    }
 
 
 def test_a_partitioned_run_for_one_council_leaves_the_others_untouched(tmp_path):
     """A run of partition A_2024-03-31 loads council A's files for that period only: council B's raw rows
     and load ids stay as they were, even though B has a changed file waiting in the landing folder too."""
     import duckdb
+    from handmade import PERIOD, STAFF_COLUMNS, A, B, council_a_staff, council_b_staff, to_csv, write_landing
 
-    from handmade import A, B, PERIOD, STAFF_COLUMNS, council_a_staff, council_b_staff, to_csv, write_landing
     from orchestration.defs.ingest.assets import load_landing_files
     from orchestration.defs.resources import WarehouseResource
     from workforce_warehouse.config import load_settings
@@ -125,23 +146,30 @@ def test_a_partitioned_run_for_one_council_leaves_the_others_untouched(tmp_path)
     def snapshot(la):
         con = duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True)
         try:
-            return con.execute("select load_id, count(*) from raw.hr_staff where la_code = ? group by load_id",
-                               [la]).fetchall()
+            return con.execute(
+                "select load_id, count(*) from raw.hr_staff where la_code = ? group by load_id", [la]
+            ).fetchall()
         finally:
             con.close()
 
     before_a, before_b = snapshot(A), snapshot(B)
-    assert [n for _, n in before_a] == [67] and [n for _, n in before_b] == [24]  # handmade.py: 67 and 24 staff
+    assert [n for _, n in before_a] == [67] and [n for _, n in before_b] == [
+        24
+    ]  # handmade.py: 67 and 24 staff
     hr = tmp_path / "landing" / "council_hr"
     (hr / f"hr_{A}_{PERIOD}_staff.csv").write_bytes(to_csv(council_a_staff()[:-1], STAFF_COLUMNS))
     (hr / f"hr_{B}_{PERIOD}_staff.csv").write_bytes(to_csv(council_b_staff()[:-1], STAFF_COLUMNS))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("submissions", [f"{A}_{PERIOD}"])
-    result = dg.materialize([load_landing_files], partition_key=f"{A}_{PERIOD}", instance=instance,
-                            resources={"warehouse": WarehouseResource(home=str(tmp_path))})
+    result = dg.materialize(
+        [load_landing_files],
+        partition_key=f"{A}_{PERIOD}",
+        instance=instance,
+        resources={"warehouse": WarehouseResource(home=str(tmp_path))},
+    )
     assert result.success
     assert snapshot(B) == before_b  # same load id, same 24 rows: B's waiting file was not loaded
-    (a_load, a_rows), = snapshot(A)
+    ((a_load, a_rows),) = snapshot(A)
     assert a_rows == 66 and a_load not in {lid for lid, _ in before_a + before_b}
     mats = result.asset_materializations_for_node("load_landing_files")
     assert {m.partition for m in mats} == {f"{A}_{PERIOD}"}
@@ -153,8 +181,13 @@ def test_a_partition_key_that_is_not_a_submission_fails_clearly(tmp_path):
 
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("submissions", ["E09000002_2024"])
-    result = dg.materialize([load_landing_files], partition_key="E09000002_2024", instance=instance,
-                            resources={"warehouse": WarehouseResource(home=str(tmp_path))}, raise_on_error=False)
+    result = dg.materialize(
+        [load_landing_files],
+        partition_key="E09000002_2024",
+        instance=instance,
+        resources={"warehouse": WarehouseResource(home=str(tmp_path))},
+        raise_on_error=False,
+    )
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert "is not a submission key" in failure.message
@@ -170,7 +203,8 @@ def test_sensor_run_request_loads_only_the_triggering_files(tmp_path, monkeypatc
     _, cursor = _tick(sensor, None)
     r, _ = _tick(sensor, cursor)
     assert r.run_requests[0].run_config == {
-        "ops": {"load_landing_files": {"config": {"only_files": ["agency_E09000002_2025-Q1.csv"]}}}}
+        "ops": {"load_landing_files": {"config": {"only_files": ["agency_E09000002_2025-Q1.csv"]}}}
+    }
     assert r.run_requests[0].partition_key == "E09000002_2025-03-31"
 
 
@@ -192,9 +226,13 @@ def test_sensor_asks_for_one_partitioned_run_per_submission(tmp_path, monkeypatc
 
     monkeypatch.setenv("WORKFORCE_HOME", str(tmp_path))
     landing = tmp_path / "landing"
-    for rel in ["council_hr/hr_E09000002_2024-09-30.xlsx", "dfe_census/csww_E09000002_2024.xml",
-                "agency_use/agency_E09000002_2024-Q4.csv", "agency_use/agency_E09000005_2024-Q4.csv",
-                "dfe_census/csww_headline_2024.csv"]:
+    for rel in [
+        "council_hr/hr_E09000002_2024-09-30.xlsx",
+        "dfe_census/csww_E09000002_2024.xml",
+        "agency_use/agency_E09000002_2024-Q4.csv",
+        "agency_use/agency_E09000005_2024-Q4.csv",
+        "dfe_census/csww_headline_2024.csv",
+    ]:
         _drop(landing, rel)
     (landing / "council_hr" / "hr_E09000002_2024-09-30.xlsx").write_bytes(_tiny_xlsx())
     instance = dg.DagsterInstance.ephemeral()
@@ -203,7 +241,11 @@ def test_sensor_asks_for_one_partitioned_run_per_submission(tmp_path, monkeypatc
     tick, _ = _tick(sensor, cursor, instance)
     by_key = {r.partition_key: r for r in tick.run_requests}
     assert set(by_key) == {"E09000002_2024-09-30", "E09000002_2024-12-31", "E09000005_2024-12-31", None}
-    assert sorted(tick.partitions_added) == ["E09000002_2024-09-30", "E09000002_2024-12-31", "E09000005_2024-12-31"]
+    assert sorted(tick.partitions_added) == [
+        "E09000002_2024-09-30",
+        "E09000002_2024-12-31",
+        "E09000005_2024-12-31",
+    ]
     assert set(instance.get_dynamic_partitions("submissions")) == set(tick.partitions_added)
     only = {k: r.run_config["ops"]["load_landing_files"]["config"]["only_files"] for k, r in by_key.items()}
     assert only["E09000002_2024-09-30"] == ["csww_E09000002_2024.xml", "hr_E09000002_2024-09-30.xlsx"]
@@ -241,11 +283,23 @@ def test_sensor_run_for_a_known_council_rebuilds_only_what_depends_on_the_file(t
     by_key = {r.partition_key: r for r in tick.run_requests}
     known = by_key["E09000002_2024-12-31"]
     selected = {k.to_user_string() for k in known.asset_selection}
-    assert {"raw/agency_engagement", "raw/hr_staff", "staging/stg_agency_use__engagements",
-            "intermediate/int_agency_engagements_assessed", "marts/agency_use", "marts/submissions",
-            "marts/data_quality", "published/alliance"} <= selected
-    assert not selected & {"marts/wres_metrics", "marts/representation_by_seniority", "marts/asye_outcomes",
-                           "staging/stg_council_hr__staff", "intermediate/int_alliance_councils"}
+    assert {
+        "raw/agency_engagement",
+        "raw/hr_staff",
+        "staging/stg_agency_use__engagements",
+        "intermediate/int_agency_engagements_assessed",
+        "marts/agency_use",
+        "marts/submissions",
+        "marts/data_quality",
+        "published/alliance",
+    } <= selected
+    assert not selected & {
+        "marts/wres_metrics",
+        "marts/representation_by_seniority",
+        "marts/asye_outcomes",
+        "staging/stg_council_hr__staff",
+        "intermediate/int_alliance_councils",
+    }
     assert known.tags["workforce/rebuild"] == "models depending on the sources"
     # a council's first submission changes which councils the pooled figures cover: everything rebuilds
     assert by_key["E09000005_2024-12-31"].asset_selection is None
@@ -255,15 +309,24 @@ def test_plan_runs_groups_a_waiting_file_with_its_submission_and_batches_a_flood
     from orchestration.defs.schedules import plan_runs
 
     # casework arrived earlier (triggered then, waiting for staff); staff arrives now: the run loads both
-    complete = ["council_hr/hr_E09000002_2024-09-30_casework.csv", "council_hr/hr_E09000002_2024-09-30_staff.csv",
-                "council_hr/hr_E09000005_2024-09-30_staff.csv"]
-    (run,) = plan_runs(["council_hr/hr_E09000002_2024-09-30_staff.csv"], complete, {"E09000002_2023-09-30"}, True)
+    complete = [
+        "council_hr/hr_E09000002_2024-09-30_casework.csv",
+        "council_hr/hr_E09000002_2024-09-30_staff.csv",
+        "council_hr/hr_E09000005_2024-09-30_staff.csv",
+    ]
+    (run,) = plan_runs(
+        ["council_hr/hr_E09000002_2024-09-30_staff.csv"], complete, {"E09000002_2023-09-30"}, True
+    )
     assert run.partition_key == "E09000002_2024-09-30" and not run.full
     assert run.names == ["hr_E09000002_2024-09-30_casework.csv", "hr_E09000002_2024-09-30_staff.csv"]
     # more submissions in one tick than the limit: one unpartitioned run loads them all
     flood = [f"agency_use/agency_E0900000{i}_2024-Q4.csv" for i in range(2, 8)]
-    (run,) = plan_runs(flood, flood, {f"E0900000{i}_2024-09-30" for i in range(2, 8)}, True, max_partitioned=4)
-    assert run.partition_key is None and len(run.names) == 6 and run.sources == {"agency_use"} and not run.full
+    (run,) = plan_runs(
+        flood, flood, {f"E0900000{i}_2024-09-30" for i in range(2, 8)}, True, max_partitioned=4
+    )
+    assert (
+        run.partition_key is None and len(run.names) == 6 and run.sources == {"agency_use"} and not run.full
+    )
     # a file whose name does not parse belongs to no submission: an unpartitioned run reports it
     (run,) = plan_runs(["council_hr/staff_final_v2.xlsx"], [], set(), True)
     assert run.partition_key is None and run.names == ["staff_final_v2.xlsx"]

@@ -8,9 +8,9 @@ import shutil
 
 import duckdb
 import pytest
-
 from conftest import dbt_build
 from handmade import A, write_landing
+
 from expectations.suites import CHECKS
 from workforce_warehouse.config import REFERENCE_DIR, load_settings
 from workforce_warehouse.ingest import ingest
@@ -20,8 +20,7 @@ from workforce_warehouse.quality import run_gx_checks
 BAD = {
     "raw_rows_match_load_log": "delete from raw.hr_staff where rowid = (select min(rowid) from raw.hr_staff)",
     "raw_staff_required_complete": "update raw.hr_staff set role = null where rowid = (select min(rowid) from raw.hr_staff)",
-    "raw_agency_required_complete":
-        "update raw.agency_engagement set charge_rate_per_hour = null where rowid = (select min(rowid) from raw.agency_engagement)",
+    "raw_agency_required_complete": "update raw.agency_engagement set charge_rate_per_hour = null where rowid = (select min(rowid) from raw.agency_engagement)",
     "staging_staff_codes_mapped": "update raw.hr_staff set ethnicity_code = 'ZZZZ' where rowid = (select min(rowid) from raw.hr_staff)",
     "staging_events_inside_period": "update raw.hr_casework set opened_date = date '2001-01-01' where rowid = (select min(rowid) from raw.hr_casework)",
     "staging_csww_codes_mapped": "update raw.csww_worker set fte = 1.5 where rowid = (select min(rowid) from raw.csww_worker)",
@@ -45,11 +44,14 @@ def warehouse(tmp_path_factory):
     (landing / "dfe_census").mkdir()
     for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
         shutil.copy(f, landing / "dfe_census" / f.name)
-    shutil.copy(REFERENCE_DIR / "dfe" / "csww_sample_return.xml", landing / "dfe_census" / "csww_E09000007_2024.xml")
+    shutil.copy(
+        REFERENCE_DIR / "dfe" / "csww_sample_return.xml", landing / "dfe_census" / "csww_E09000007_2024.xml"
+    )
     (landing / "agency_use").mkdir()
     (landing / "agency_use" / f"agency_{A}_2024-Q1.csv").write_text(
         "engagement_id,swe_registration_number,service,role,engagement_type,agency_name,start_date,hours_in_quarter,"
-        "charge_rate_per_hour,post_qualified_la_years\nE1,SW1,children,case_holder,individual_locum,X,2024-01-08,100,45,4\n")
+        "charge_rate_per_hour,post_qualified_la_years\nE1,SW1,children,case_holder,individual_locum,X,2024-01-08,100,45,4\n"
+    )
     summary = ingest(load_settings(home), today=dt.date(2026, 1, 1), progress=lambda m: None)
     assert not summary.of("rejected"), [o.message for o in summary.of("rejected")]
     res = dbt_build(home)
@@ -67,8 +69,13 @@ DFE_INCONSISTENT = [("E06000036", "2022"), ("E06000046", "2018")]
 
 def test_dfe_consistency_warning_names_la_year_and_measure(warehouse):
     con = duckdb.connect(str(warehouse), read_only=True)
-    (result,) = run_gx_checks(con, [c for c in CHECKS if c.name == "dfe_published_rates_consistent"], None,
-                              progress=lambda m: None, build_docs=False)
+    (result,) = run_gx_checks(
+        con,
+        [c for c in CHECKS if c.name == "dfe_published_rates_consistent"],
+        None,
+        progress=lambda m: None,
+        build_docs=False,
+    )
     con.close()
     assert result.outcome == "fail" and result.severity == "warn" and result.failing_rows == 2
     for la, year in DFE_INCONSISTENT:
@@ -80,8 +87,11 @@ def test_all_suites_pass_on_good_data(warehouse, tmp_path):
     shutil.copy(warehouse, good)
     con = duckdb.connect(str(good))
     for la, year in DFE_INCONSISTENT:
-        con.execute("delete from marts.workforce_flows where source = 'dfe_published' and geography_code = ? "
-                    "and period_label = ?", [la, year])
+        con.execute(
+            "delete from marts.workforce_flows where source = 'dfe_published' and geography_code = ? "
+            "and period_label = ?",
+            [la, year],
+        )
     results = run_gx_checks(con, CHECKS, None, progress=lambda m: None, build_docs=False)
     con.close()
     failed = [(r.check_name, r.message) for r in results if r.outcome != "pass"]
@@ -98,7 +108,9 @@ def test_each_suite_fails_on_a_known_bad_row(warehouse, tmp_path, check):
     assert n and n[0][0] >= 1, "the corruption touched no row"
     results = run_gx_checks(con, [check], None, progress=lambda m: None, build_docs=False)
     con.close()
-    assert any(r.outcome == "fail" and r.failing_rows >= (3 if check.severity == "warn" else 1) for r in results), results
+    assert any(
+        r.outcome == "fail" and r.failing_rows >= (3 if check.severity == "warn" else 1) for r in results
+    ), results
 
 
 def test_dfe_published_rates_reproduced_from_their_counts(warehouse):

@@ -15,14 +15,22 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import PROJECT, TEST_KEY
-from handmade import A, B, RAW_SWE, SECRET_DOB, SECRET_NAME, SECRET_SURNAME, write_landing
+from handmade import RAW_SWE, SECRET_DOB, SECRET_NAME, SECRET_SURNAME, A, B, write_landing
+
 from workforce_warehouse.cli import main
 from workforce_warehouse.config import REFERENCE_DIR
 
-TABLES = ["representation_by_seniority", "workforce_flows", "wres_metrics", "asye_outcomes", "agency_use",
-          "census_reconciliation", "submissions", "data_quality"]
+TABLES = [
+    "representation_by_seniority",
+    "workforce_flows",
+    "wres_metrics",
+    "asye_outcomes",
+    "agency_use",
+    "census_reconciliation",
+    "submissions",
+    "data_quality",
+]
 
 
 def sha(path: Path) -> str:
@@ -66,16 +74,23 @@ def test_published_layout_and_manifest(home):
 
 def test_small_counts_suppressed_in_shared_outputs_but_not_in_the_warehouse(home):
     # metric 8 for A: BME 2 leavers of 12 -> the 2 is hidden in the published copy, with the ratio and CI
-    row = published(home, "wres_metrics", f"geography_code = '{A}' and metric = '8' and comparison_group = 'BME' "
-                                          "and service = 'all'")[0]
+    row = published(
+        home,
+        "wres_metrics",
+        f"geography_code = '{A}' and metric = '8' and comparison_group = 'BME' and service = 'all'",
+    )[0]
     assert row["group_numerator"] is None and row["relative_likelihood"] is None and row["ci_lower"] is None
     assert row["suppressed"] is True
     con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
-    assert con.execute(f"select group_numerator from marts.wres_metrics where geography_code = '{A}' and metric = '8' "
-                       "and comparison_group = 'BME' and service = 'all'").fetchone() == (2,)
+    assert con.execute(
+        f"select group_numerator from marts.wres_metrics where geography_code = '{A}' and metric = '8' "
+        "and comparison_group = 'BME' and service = 'all'"
+    ).fetchone() == (2,)
     con.close()
     # metric 2 for A is 6 of 30 vs 20 of 40: shown
-    m2 = published(home, "wres_metrics", f"geography_code = '{A}' and metric = '2' and comparison_group = 'BME'")[0]
+    m2 = published(
+        home, "wres_metrics", f"geography_code = '{A}' and metric = '2' and comparison_group = 'BME'"
+    )[0]
     assert m2["relative_likelihood"] == pytest.approx(0.4) and m2["suppressed"] is False
 
 
@@ -83,7 +98,9 @@ def test_council_file_holds_no_other_council(home):
     for la, other in ((A, B), (B, A)):
         con = duckdb.connect(str(home / "published" / "councils" / la / "council.duckdb"), read_only=True)
         try:
-            tables = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+            tables = [
+                r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+            ]
             assert sorted(tables) == sorted(TABLES)
             for t in tables:
                 cols = [r[0] for r in con.execute(f"describe main.{t}").fetchall()]
@@ -92,12 +109,19 @@ def test_council_file_holds_no_other_council(home):
                         values = {r[0] for r in con.execute(f"select distinct {c} from main.{t}").fetchall()}
                         assert other not in values, (la, t, c)
                 if "geography_level" in cols and "councils_included" in cols:
-                    levels = con.execute(f"select distinct geography_level, geography_code from main.{t} "
-                                         "where geography_level = 'Local authority'").fetchall()
+                    levels = con.execute(
+                        f"select distinct geography_level, geography_code from main.{t} "
+                        "where geography_level = 'Local authority'"
+                    ).fetchall()
                     assert all(code == la for _, code in levels), (t, levels)
                     # two councils only: no pooled row may reveal the other one
-                    assert con.execute(f"select count(*) from main.{t} where geography_level in ('Region', 'Alliance') "
-                                       "and councils_included is not null").fetchone()[0] == 0
+                    assert (
+                        con.execute(
+                            f"select count(*) from main.{t} where geography_level in ('Region', 'Alliance') "
+                            "and councils_included is not null"
+                        ).fetchone()[0]
+                        == 0
+                    )
         finally:
             con.close()
 
@@ -143,19 +167,28 @@ def test_bi_reads_through_sqlalchemy_read_only_while_a_refresh_runs(home, tmp_pa
     extra = home / "landing" / "council_hr" / f"hr_{A}_2024-03-31_cpd.csv"
     extra.write_bytes(extra.read_bytes() + b"W5,A9,2023-10-01,Y,N\n")
     env = dict(os.environ, WORKFORCE_PSEUDONYMISATION_KEY=TEST_KEY, DAGSTER_HOME=str(tmp_path / "dagster"))
-    proc = subprocess.Popen([sys.executable, "-m", "workforce_warehouse.cli", "refresh", "--home", str(home)],
-                            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workforce_warehouse.cli", "refresh", "--home", str(home)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     reads = 0
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
-            engine = create_engine(f"duckdb:///{home / 'published' / 'alliance.duckdb'}",
-                                   connect_args={"read_only": True})
+            engine = create_engine(
+                f"duckdb:///{home / 'published' / 'alliance.duckdb'}", connect_args={"read_only": True}
+            )
             with engine.connect() as conn:
                 for t in TABLES:
                     n = conn.execute(text(f"select count(*) from {t}")).scalar()
                     assert n is not None and (n > 0 or t in ("agency_use", "census_reconciliation"))
-                total = conn.execute(text("select count(*) from wres_metrics where geography_level = 'Alliance'")).scalar()
+                total = conn.execute(
+                    text("select count(*) from wres_metrics where geography_level = 'Alliance'")
+                ).scalar()
                 assert total > 0
             engine.dispose()
             reads += 1
@@ -182,8 +215,17 @@ def test_second_refresh_while_one_holds_the_lock_exits_4(home, tmp_path):
 def test_concurrent_refreshes_one_exits_4_and_the_warehouse_stays_good(home, tmp_path):
     env = dict(os.environ, WORKFORCE_PSEUDONYMISATION_KEY=TEST_KEY, WORKFORCE_LOCK_TIMEOUT_SECONDS="0")
     cmd = [sys.executable, "-m", "workforce_warehouse.cli", "refresh", "--home", str(home)]
-    procs = [subprocess.Popen(cmd, cwd=PROJECT, env=dict(env, DAGSTER_HOME=str(tmp_path / f"d{i}")),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd,
+            cwd=PROJECT,
+            env=dict(env, DAGSTER_HOME=str(tmp_path / f"d{i}")),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=600)[0] for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 4], outs
@@ -199,12 +241,18 @@ def test_blocked_publish_keeps_the_old_copy(home):
     before = {p: sha(p) for p in (home / "published").rglob("*") if p.is_file()}
     con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
     con.execute(f"insert into raw.hr_staff select * from raw.hr_staff where la_code = '{A}' limit 1")
-    con.execute("update raw.load_log set rows_loaded = rows_loaded + 1 where dataset = 'staff' and outcome = 'loaded' "
-                f"and la_code = '{A}'")
+    con.execute(
+        "update raw.load_log set rows_loaded = rows_loaded + 1 where dataset = 'staff' and outcome = 'loaded' "
+        f"and la_code = '{A}'"
+    )
     con.close()
     try:
         assert main(["refresh", "--home", str(home)]) == 2
-        after = {p: sha(p) for p in (home / "published").rglob("*") if p.is_file() and p.name != "manifest.failed.json"}
+        after = {
+            p: sha(p)
+            for p in (home / "published").rglob("*")
+            if p.is_file() and p.name != "manifest.failed.json"
+        }
         assert after == before
         failed = json.loads((home / "published" / "manifest.failed.json").read_text())
         assert failed["published"] is False
@@ -214,6 +262,8 @@ def test_blocked_publish_keeps_the_old_copy(home):
         con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
         con.execute(f"""delete from raw.hr_staff where rowid in (
             select max(rowid) from raw.hr_staff where la_code = '{A}' group by employee_key, period_end having count(*) > 1)""")
-        con.execute("update raw.load_log set rows_loaded = rows_loaded - 1 where dataset = 'staff' and outcome = 'loaded' "
-                    f"and la_code = '{A}'")
+        con.execute(
+            "update raw.load_log set rows_loaded = rows_loaded - 1 where dataset = 'staff' and outcome = 'loaded' "
+            f"and la_code = '{A}'"
+        )
         con.close()

@@ -13,15 +13,31 @@ GROUPS = ["White", "Mixed", "Asian", "Black", "Other", "Unknown", "BME", "Known"
 
 def cell(counts: dict[str, int], level: str = "case_holder", source: str = "council_hr") -> pd.DataFrame:
     known = sum(counts[g] for g in ["White", "Mixed", "Asian", "Black", "Other"])
-    values = dict(counts, BME=sum(counts[g] for g in ["Mixed", "Asian", "Black", "Other"]), Known=known,
-                  Total=known + counts["Unknown"])
+    values = dict(
+        counts,
+        BME=sum(counts[g] for g in ["Mixed", "Asian", "Black", "Other"]),
+        Known=known,
+        Total=known + counts["Unknown"],
+    )
     rows = []
     for g in GROUPS:
-        rows.append(dict(geography_level="Local authority", geography_code="E09000002", period_end="2024-03-31",
-                         source=source, service="children", seniority_level=level, ethnic_group=g,
-                         headcount=values[g], fte=float(values[g]),
-                         pct_of_known=(100.0 * values[g] / known if g not in ("Unknown", "Total") else None),
-                         progression_ratio=1.0, councils_included=1, suppressed=False))
+        rows.append(
+            dict(
+                geography_level="Local authority",
+                geography_code="E09000002",
+                period_end="2024-03-31",
+                source=source,
+                service="children",
+                seniority_level=level,
+                ethnic_group=g,
+                headcount=values[g],
+                fte=float(values[g]),
+                pct_of_known=(100.0 * values[g] / known if g not in ("Unknown", "Total") else None),
+                progression_ratio=1.0,
+                councils_included=1,
+                suppressed=False,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -30,8 +46,11 @@ def hidden(df: pd.DataFrame) -> set[str]:
 
 
 def test_primary_suppression_hides_the_count_and_what_is_derived_from_it():
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 0, "Asian": 3, "Black": 12, "Other": 6, "Unknown": 7}), 5)
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 0, "Asian": 3, "Black": 12, "Other": 6, "Unknown": 7}),
+        5,
+    )
     asian = df[df.ethnic_group == "Asian"].iloc[0]
     assert pd.isna(asian.headcount) and pd.isna(asian.fte) and pd.isna(asian.pct_of_known)
     assert bool(asian.suppressed) is True
@@ -43,16 +62,22 @@ def test_secondary_suppression_worked_by_hand():
     # Known = White 20 + Mixed 0 + Asian 3 + Black 12 + Other 6. Asian (3) is hidden, so Known and the other
     # parts would give it away: the smallest other visible non-zero part, Other (6), is hidden too. Then
     # BME = Mixed + Asian + Black + Other has two hidden parts, and Total = Known + Unknown none: done.
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 0, "Asian": 3, "Black": 12, "Other": 6, "Unknown": 7}), 5)
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 0, "Asian": 3, "Black": 12, "Other": 6, "Unknown": 7}),
+        5,
+    )
     assert hidden(df) == {"Asian", "Other"}
     assert df[df.ethnic_group == "Black"].iloc[0].headcount == 12
 
 
 def test_secondary_suppression_tie_takes_the_first_in_order():
     # Mixed 4 hidden; Asian 6 and Other 6 tie as the smallest visible parts: Asian (first in order) is hidden.
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 4, "Asian": 6, "Black": 9, "Other": 6, "Unknown": 0}), 5)
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 4, "Asian": 6, "Black": 9, "Other": 6, "Unknown": 0}),
+        5,
+    )
     assert hidden(df) == {"Mixed", "Asian"}
 
 
@@ -61,30 +86,64 @@ def test_secondary_suppression_cascades_across_hierarchies():
     # Known = White 20 + Black 12 (+ zeros) is then the one hidden member of its sum: Black (12, the smallest
     # visible non-zero part) is hidden. BME = 0 + 0 + Black + 0: Black alone is hidden and no non-zero part
     # is left, so BME itself is hidden. Now every sum has two hidden members or none.
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 0, "Asian": 0, "Black": 12, "Other": 0, "Unknown": 2}), 5)
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 0, "Asian": 0, "Black": 12, "Other": 0, "Unknown": 2}),
+        5,
+    )
     assert hidden(df) == {"Unknown", "Known", "Black", "BME"}
 
 
 def test_threshold_one_shows_everything():
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1}), 1)
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1}),
+        1,
+    )
     assert hidden(df) == set() and not df.suppressed.any()
 
 
 def test_dfe_published_rows_are_not_resuppressed():
-    df = apply("representation_by_seniority",
-               cell({"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1}, source="dfe_published"), 5)
+    df = apply(
+        "representation_by_seniority",
+        cell(
+            {"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1},
+            source="dfe_published",
+        ),
+        5,
+    )
     assert hidden(df) == set()
 
 
 def test_wres_row_with_a_small_numerator_hides_ratio_and_ci():
-    base = dict(geography_level="Local authority", geography_code="E09000002", period_end="2024-03-31", service="all",
-                metric="3", breakdown_type="all", breakdown="all", white_numerator=10, white_denominator=100,
-                group_rate=3.0, white_rate=10.0, relative_likelihood=0.3, relative_likelihood_nhs_direction=None,
-                ci_lower=0.1, ci_upper=0.9, band="less likely", significant=True, suppressed=False)
+    base = dict(
+        geography_level="Local authority",
+        geography_code="E09000002",
+        period_end="2024-03-31",
+        service="all",
+        metric="3",
+        breakdown_type="all",
+        breakdown="all",
+        white_numerator=10,
+        white_denominator=100,
+        group_rate=3.0,
+        white_rate=10.0,
+        relative_likelihood=0.3,
+        relative_likelihood_nhs_direction=None,
+        ci_lower=0.1,
+        ci_upper=0.9,
+        band="less likely",
+        significant=True,
+        suppressed=False,
+    )
     rows = []
-    for g, num, den in (("BME", 9, 100), ("Black", 3, 50), ("Asian", 6, 50), ("Mixed", 0, 0), ("Other", 0, 0)):
+    for g, num, den in (
+        ("BME", 9, 100),
+        ("Black", 3, 50),
+        ("Asian", 6, 50),
+        ("Mixed", 0, 0),
+        ("Other", 0, 0),
+    ):
         rows.append(dict(base, comparison_group=g, group_numerator=num, group_denominator=den))
     df = apply("wres_metrics", pd.DataFrame(rows), 5)
     black = df[df.comparison_group == "Black"].iloc[0]

@@ -2,9 +2,7 @@
 
 from . import agency_use, council_hr, csww_return, dfe_published  # noqa: F401
 
-_TABLES = {
-    ("council_hr", d): council_hr.table_for(d) for d in council_hr.DATASETS
-} | {
+_TABLES = {("council_hr", d): council_hr.table_for(d) for d in council_hr.DATASETS} | {
     ("csww_return", "return"): "csww_return",
     ("csww_return", "workers"): "csww_worker",
     ("dfe_published", "headline"): "dfe_headline",

@@ -14,10 +14,14 @@ from .core import (
     RowReader,
     check_columns_generic,
     clean_text,
-    ethnicity as _ethnicity,
     read_csv,
     read_xlsx,
     sha256_of,
+)
+from .core import (
+    ethnicity as _ethnicity,
+)
+from .core import (
     unique as _unique,
 )
 from .council_hr import ROLES
@@ -25,21 +29,57 @@ from .council_hr import ROLES
 SOURCE = "agency_use"
 NAME_RE = re.compile(r"^agency_(E0[689]\d{6}|E10\d{6})_(\d{4})-Q([1-4])\.(csv|xlsx)$", re.I)
 PATTERN = "agency_<LA code>_<YYYY>-Q<n>.csv or .xlsx"
-REQUIRED = ("engagement_id", "swe_registration_number", "service", "role", "engagement_type", "agency_name",
-            "start_date", "hours_in_quarter", "charge_rate_per_hour", "post_qualified_la_years")
-OPTIONAL = ("end_date", "fte", "pay_rate_per_hour", "left_permanent_la_code", "left_permanent_date", "ethnicity",
-            "covering_vacancy")
+REQUIRED = (
+    "engagement_id",
+    "swe_registration_number",
+    "service",
+    "role",
+    "engagement_type",
+    "agency_name",
+    "start_date",
+    "hours_in_quarter",
+    "charge_rate_per_hour",
+    "post_qualified_la_years",
+)
+OPTIONAL = (
+    "end_date",
+    "fte",
+    "pay_rate_per_hour",
+    "left_permanent_la_code",
+    "left_permanent_date",
+    "ethnicity",
+    "covering_vacancy",
+)
 
-register_raw_table("agency_engagement", [
-    ("la_code", "VARCHAR"), ("quarter", "VARCHAR"), ("quarter_start", "DATE"), ("quarter_end", "DATE"),
-    ("row_number", "BIGINT"), ("engagement_key", "VARCHAR"), ("swe_key", "VARCHAR"), ("service", "VARCHAR"),
-    ("role", "VARCHAR"), ("engagement_type", "VARCHAR"), ("agency_name", "VARCHAR"), ("start_date", "DATE"),
-    ("end_date", "DATE"), ("hours_in_quarter", "DECIMAL(12,2)"), ("fte", "DECIMAL(9,6)"),
-    ("charge_rate_per_hour", "DECIMAL(12,2)"), ("pay_rate_per_hour", "DECIMAL(12,2)"),
-    ("post_qualified_la_years", "DECIMAL(6,2)"), ("left_permanent_la_code", "VARCHAR"),
-    ("left_permanent_date", "DATE"), ("ethnicity_raw", "VARCHAR"), ("ethnicity_code", "VARCHAR"),
-    ("covering_vacancy", "BOOLEAN"),
-], source=SOURCE)
+register_raw_table(
+    "agency_engagement",
+    [
+        ("la_code", "VARCHAR"),
+        ("quarter", "VARCHAR"),
+        ("quarter_start", "DATE"),
+        ("quarter_end", "DATE"),
+        ("row_number", "BIGINT"),
+        ("engagement_key", "VARCHAR"),
+        ("swe_key", "VARCHAR"),
+        ("service", "VARCHAR"),
+        ("role", "VARCHAR"),
+        ("engagement_type", "VARCHAR"),
+        ("agency_name", "VARCHAR"),
+        ("start_date", "DATE"),
+        ("end_date", "DATE"),
+        ("hours_in_quarter", "DECIMAL(12,2)"),
+        ("fte", "DECIMAL(9,6)"),
+        ("charge_rate_per_hour", "DECIMAL(12,2)"),
+        ("pay_rate_per_hour", "DECIMAL(12,2)"),
+        ("post_qualified_la_years", "DECIMAL(6,2)"),
+        ("left_permanent_la_code", "VARCHAR"),
+        ("left_permanent_date", "DATE"),
+        ("ethnicity_raw", "VARCHAR"),
+        ("ethnicity_code", "VARCHAR"),
+        ("covering_vacancy", "BOOLEAN"),
+    ],
+    source=SOURCE,
+)
 
 
 def parse_name(name: str) -> tuple[str, int, int] | None:
@@ -58,8 +98,9 @@ class _Ctx:
         self.la_code = la_code
 
 
-def parse_file(path: Path, la_code: str, year: int, q: int, pseudo: Pseudonymiser,
-               row_threshold_pct: float = 0.0) -> tuple[list[Load], list]:
+def parse_file(
+    path: Path, la_code: str, year: int, q: int, pseudo: Pseudonymiser, row_threshold_pct: float = 0.0
+) -> tuple[list[Load], list]:
     errors = ErrorCollector(path.name)
     sheet = read_xlsx(path)[0] if path.suffix.lower() == ".xlsx" else read_csv(path)
     if path.suffix.lower() == ".xlsx":
@@ -87,13 +128,25 @@ def parse_file(path: Path, la_code: str, year: int, q: int, pseudo: Pseudonymise
         end = r.date("end_date")
         hours = r.number("hours_in_quarter", True)
         if hours is not None and hours < 0:
-            r.fail("hours_in_quarter", "range", f'"{clean_text(row.get("hours_in_quarter"))}" is negative (hours must be 0 or more)')
+            r.fail(
+                "hours_in_quarter",
+                "range",
+                f'"{clean_text(row.get("hours_in_quarter"))}" is negative (hours must be 0 or more)',
+            )
         fte = r.number("fte")
         if fte is not None and not (0 <= fte <= 1):
-            r.fail("fte", "fte_range", f'"{clean_text(row.get("fte"))}" is outside 0 to 1 (FTE must be between 0 and 1)')
+            r.fail(
+                "fte",
+                "fte_range",
+                f'"{clean_text(row.get("fte"))}" is outside 0 to 1 (FTE must be between 0 and 1)',
+            )
         charge = r.number("charge_rate_per_hour", True)
         if charge is not None and charge < 0:
-            r.fail("charge_rate_per_hour", "range", f'"{clean_text(row.get("charge_rate_per_hour"))}" is negative')
+            r.fail(
+                "charge_rate_per_hour",
+                "range",
+                f'"{clean_text(row.get("charge_rate_per_hour"))}" is negative',
+            )
         pay = r.number("pay_rate_per_hour")
         years = r.number("post_qualified_la_years", True)
         if years is not None and years < 0:
@@ -102,36 +155,80 @@ def parse_file(path: Path, la_code: str, year: int, q: int, pseudo: Pseudonymise
         if left_la is not None:
             left_la = left_la.upper()
             if left_la not in las:
-                r.fail("left_permanent_la_code", "la_code", f'"{left_la}" is not a local authority code in the '
-                       "reference list")
+                r.fail(
+                    "left_permanent_la_code",
+                    "la_code",
+                    f'"{left_la}" is not a local authority code in the reference list',
+                )
         left_date = r.date("left_permanent_date")
         eth_raw, eth = _ethnicity(r, ctx)
         covering = r.flag("covering_vacancy")
         if start and end and end < start:
-            r.fail("end_date", "end_before_start", f'"{end.isoformat()}" is before start_date {start.isoformat()}')
+            r.fail(
+                "end_date",
+                "end_before_start",
+                f'"{end.isoformat()}" is before start_date {start.isoformat()}',
+            )
         elif start and start > q_end:
-            r.fail("start_date", "active_in_quarter",
-                   f'"{start.isoformat()}" is after the quarter end {q_end.isoformat()} (an engagement must be '
-                   "active on some day of the quarter)")
+            r.fail(
+                "start_date",
+                "active_in_quarter",
+                f'"{start.isoformat()}" is after the quarter end {q_end.isoformat()} (an engagement must be '
+                "active on some day of the quarter)",
+            )
         elif end and end < q_start:
-            r.fail("end_date", "active_in_quarter",
-                   f'"{end.isoformat()}" is before the quarter start {q_start.isoformat()} (an engagement must be '
-                   "active on some day of the quarter)")
+            r.fail(
+                "end_date",
+                "active_in_quarter",
+                f'"{end.isoformat()}" is before the quarter start {q_start.isoformat()} (an engagement must be '
+                "active on some day of the quarter)",
+            )
         if not r.ok:
             bad.add(n)
             continue
-        rows.append(dict(
-            la_code=la_code, quarter=f"{year}-Q{q}", quarter_start=q_start, quarter_end=q_end, row_number=n,
-            engagement_key=pseudo.local(la_code, eng), swe_key=pseudo.swe(swe), service=service, role=role,
-            engagement_type=etype, agency_name=agency, start_date=start, end_date=end, hours_in_quarter=hours,
-            fte=fte, charge_rate_per_hour=charge, pay_rate_per_hour=pay, post_qualified_la_years=years,
-            left_permanent_la_code=left_la, left_permanent_date=left_date, ethnicity_raw=eth_raw,
-            ethnicity_code=eth, covering_vacancy=covering,
-        ))
+        rows.append(
+            dict(
+                la_code=la_code,
+                quarter=f"{year}-Q{q}",
+                quarter_start=q_start,
+                quarter_end=q_end,
+                row_number=n,
+                engagement_key=pseudo.local(la_code, eng),
+                swe_key=pseudo.swe(swe),
+                service=service,
+                role=role,
+                engagement_type=etype,
+                agency_name=agency,
+                start_date=start,
+                end_date=end,
+                hours_in_quarter=hours,
+                fte=fte,
+                charge_rate_per_hour=charge,
+                pay_rate_per_hour=pay,
+                post_qualified_la_years=years,
+                left_permanent_la_code=left_la,
+                left_permanent_date=left_date,
+                ethnicity_raw=eth_raw,
+                ethnicity_code=eth,
+                covering_vacancy=covering,
+            )
+        )
     if bad and 100.0 * len(bad) / max(len(sheet.rows), 1) > row_threshold_pct:
         return [], errors.errors
-    return [Load(
-        source=SOURCE, dataset="engagements", la_code=la_code, period_end=q_end, period_label=f"{year}-Q{q}",
-        file_name=path.name, file_sha256=sha256_of(path), table="agency_engagement", rows=rows,
-        rows_read=len(sheet.rows), rejected=errors.errors, dropped_columns=dropped, warnings=warnings,
-    )], []
+    return [
+        Load(
+            source=SOURCE,
+            dataset="engagements",
+            la_code=la_code,
+            period_end=q_end,
+            period_label=f"{year}-Q{q}",
+            file_name=path.name,
+            file_sha256=sha256_of(path),
+            table="agency_engagement",
+            rows=rows,
+            rows_read=len(sheet.rows),
+            rejected=errors.errors,
+            dropped_columns=dropped,
+            warnings=warnings,
+        )
+    ], []

@@ -12,17 +12,41 @@ import hashlib
 import hmac
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 # Columns that must never enter the warehouse (inputs-common.md, "Personal data").
 NEVER_STORED = {
-    "forename", "forenames", "first_name", "firstname", "given_name", "surname", "last_name", "lastname",
-    "family_name", "name", "full_name", "employee_name", "worker_name", "applicant_name",
-    "date_of_birth", "dob", "birth_date", "ni_number", "national_insurance_number", "nino",
-    "home_postcode", "postcode", "post_code", "address", "home_address", "email", "personal_email",
+    "forename",
+    "forenames",
+    "first_name",
+    "firstname",
+    "given_name",
+    "surname",
+    "last_name",
+    "lastname",
+    "family_name",
+    "name",
+    "full_name",
+    "employee_name",
+    "worker_name",
+    "applicant_name",
+    "date_of_birth",
+    "dob",
+    "birth_date",
+    "ni_number",
+    "national_insurance_number",
+    "nino",
+    "home_postcode",
+    "postcode",
+    "post_code",
+    "address",
+    "home_address",
+    "email",
+    "personal_email",
 }
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -169,6 +193,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
 # --------------------------------------------------------------------------------------------------
 # Values
 # --------------------------------------------------------------------------------------------------
+
 
 def clean_text(value: Any) -> str | None:
     if value is None:
@@ -328,6 +353,7 @@ class Pseudonymiser:
 # Row checking
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ErrorCollector:
     file: str
@@ -401,17 +427,27 @@ class RowReader:
 
     def date_within(self, column: str, value: dt.date | None, start: dt.date, end: dt.date) -> None:
         if value is not None and not (start <= value <= end):
-            self._fail(column, value, "date_in_period",
-                       f'"{value.isoformat()}" is outside the period {start.isoformat()} to {end.isoformat()}')
+            self._fail(
+                column,
+                value,
+                "date_in_period",
+                f'"{value.isoformat()}" is outside the period {start.isoformat()} to {end.isoformat()}',
+            )
 
 
 def iter_chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
-def check_columns_generic(sheet: Sheet, required: Iterable[str], optional: Iterable[str], errors: ErrorCollector,
-                          label: str, never_stored: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+def check_columns_generic(
+    sheet: Sheet,
+    required: Iterable[str],
+    optional: Iterable[str],
+    errors: ErrorCollector,
+    label: str,
+    never_stored: set[str] = frozenset(),
+) -> tuple[list[str], list[str]]:
     """File-level column checks. Returns (personal columns dropped on read, warnings).
 
     A missing required column or a repeated column is a file-level error; unknown extra columns are ignored
@@ -440,9 +476,12 @@ def ethnicity(r: RowReader, ctx: Any, column: str = "ethnicity") -> tuple[str | 
     raw = clean_text(r.row.get(column))
     code = ethnicity_codes().resolve(raw, ctx.la_code)
     if code is None:
-        r.fail(column, "ethnicity_code",
-               f'"{raw}" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the '
-               f"council's own label to seeds/ethnicity_local_labels.csv)")
+        r.fail(
+            column,
+            "ethnicity_code",
+            f'"{raw}" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the '
+            f"council's own label to seeds/ethnicity_local_labels.csv)",
+        )
     return raw, code
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..warehouse import Load, register_raw_table
 from .core import (
@@ -19,14 +19,18 @@ from .core import (
     Pseudonymiser,
     RowReader,
     Sheet,
+    ValueProblem,
     age_band,
     check_columns_generic,
-    ethnicity as _ethnicity,
-    unique as _unique,
     clean_text,
     parse_date,
     period_start_for,
-    ValueProblem,
+)
+from .core import (
+    ethnicity as _ethnicity,
+)
+from .core import (
+    unique as _unique,
 )
 
 SOURCE = "council_hr"
@@ -36,15 +40,39 @@ WORKBOOK_RE = re.compile(r"^hr_(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})\.xlsx
 CSV_RE = re.compile(r"^hr_(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})_([a-z]+)\.csv$", re.I)
 PATTERNS = "hr_<LA code>_<YYYY-MM-DD>.xlsx or hr_<LA code>_<YYYY-MM-DD>_<dataset>.csv"
 
-ROLES = ("case_holder", "qualified_no_cases", "senior_practitioner", "first_line_manager", "middle_manager",
-         "senior_manager", "non_qualified")
+ROLES = (
+    "case_holder",
+    "qualified_no_cases",
+    "senior_practitioner",
+    "first_line_manager",
+    "middle_manager",
+    "senior_manager",
+    "non_qualified",
+)
 SOCIAL_WORK_ROLES = ROLES[:-1]
-LEAVING_REASONS = ("resignation", "retirement", "dismissal", "end_of_contract", "redundancy", "death", "other")
+LEAVING_REASONS = (
+    "resignation",
+    "retirement",
+    "dismissal",
+    "end_of_contract",
+    "redundancy",
+    "death",
+    "other",
+)
 DESTINATIONS = ("another_la", "agency", "private_or_voluntary", "left_social_work", "other")
 
 REQUIRED = {
-    "staff": ("employee_id", "service", "role", "pay_band", "pay_band_order", "registered_professional",
-              "contract_type", "fte", "start_date"),
+    "staff": (
+        "employee_id",
+        "service",
+        "role",
+        "pay_band",
+        "pay_band_order",
+        "registered_professional",
+        "contract_type",
+        "fte",
+        "start_date",
+    ),
     "recruitment": ("vacancy_id", "applicant_id", "closing_date", "shortlisted", "appointed"),
     "casework": ("case_id", "employee_id", "case_type", "opened_date"),
     "cpd": ("employee_id", "activity_id", "start_date", "funded", "mandatory"),
@@ -52,8 +80,17 @@ REQUIRED = {
     "survey": (),
 }
 OPTIONAL = {
-    "staff": ("swe_registration_number", "sex", "ethnicity", "job_title", "annual_fte_salary", "role_start_date",
-              "end_date", "leaving_reason", "destination"),
+    "staff": (
+        "swe_registration_number",
+        "sex",
+        "ethnicity",
+        "job_title",
+        "annual_fte_salary",
+        "role_start_date",
+        "end_date",
+        "leaving_reason",
+        "destination",
+    ),
     "recruitment": ("ethnicity", "role", "internal_candidate"),
     "casework": ("outcome",),
     "cpd": (),
@@ -64,35 +101,97 @@ OPTIONAL = {
 SURVEY_IDENTIFIERS = {"employee_id", "respondent_id", "swe_registration_number", "applicant_id"}
 
 _BASE = [("la_code", "VARCHAR"), ("period_end", "DATE"), ("row_number", "BIGINT")]
-register_raw_table("hr_staff", _BASE + [
-    ("employee_key", "VARCHAR"), ("swe_key", "VARCHAR"), ("age_band", "VARCHAR"), ("sex", "VARCHAR"),
-    ("ethnicity_raw", "VARCHAR"), ("ethnicity_code", "VARCHAR"), ("service", "VARCHAR"), ("job_title", "VARCHAR"),
-    ("role", "VARCHAR"), ("pay_band", "VARCHAR"), ("pay_band_order", "INTEGER"),
-    ("annual_fte_salary", "DECIMAL(18,2)"), ("registered_professional", "BOOLEAN"), ("contract_type", "VARCHAR"),
-    ("fte", "DECIMAL(9,6)"), ("start_date", "DATE"), ("role_start_date", "DATE"), ("end_date", "DATE"),
-    ("leaving_reason", "VARCHAR"), ("destination", "VARCHAR"),
-], source=SOURCE)
-register_raw_table("hr_recruitment", _BASE + [
-    ("vacancy_id", "VARCHAR"), ("applicant_key", "VARCHAR"), ("ethnicity_raw", "VARCHAR"),
-    ("ethnicity_code", "VARCHAR"), ("role", "VARCHAR"), ("closing_date", "DATE"), ("shortlisted", "BOOLEAN"),
-    ("appointed", "BOOLEAN"), ("internal_candidate", "BOOLEAN"),
-], source=SOURCE)
-register_raw_table("hr_casework", _BASE + [
-    ("case_key", "VARCHAR"), ("employee_key", "VARCHAR"), ("case_type", "VARCHAR"), ("opened_date", "DATE"),
-    ("outcome", "VARCHAR"),
-], source=SOURCE)
-register_raw_table("hr_cpd", _BASE + [
-    ("employee_key", "VARCHAR"), ("activity_id", "VARCHAR"), ("start_date", "DATE"), ("funded", "BOOLEAN"),
-    ("mandatory", "BOOLEAN"),
-], source=SOURCE)
-register_raw_table("hr_asye", _BASE + [
-    ("employee_key", "VARCHAR"), ("programme", "VARCHAR"), ("registration_date", "DATE"), ("outcome", "VARCHAR"),
-    ("outcome_date", "DATE"),
-], source=SOURCE)
-register_raw_table("hr_survey", _BASE + [
-    ("ethnicity_raw", "VARCHAR"), ("ethnicity_code", "VARCHAR"), ("harassment_public", "BOOLEAN"),
-    ("harassment_colleague", "BOOLEAN"), ("harassment_manager", "BOOLEAN"),
-], source=SOURCE)
+register_raw_table(
+    "hr_staff",
+    _BASE
+    + [
+        ("employee_key", "VARCHAR"),
+        ("swe_key", "VARCHAR"),
+        ("age_band", "VARCHAR"),
+        ("sex", "VARCHAR"),
+        ("ethnicity_raw", "VARCHAR"),
+        ("ethnicity_code", "VARCHAR"),
+        ("service", "VARCHAR"),
+        ("job_title", "VARCHAR"),
+        ("role", "VARCHAR"),
+        ("pay_band", "VARCHAR"),
+        ("pay_band_order", "INTEGER"),
+        ("annual_fte_salary", "DECIMAL(18,2)"),
+        ("registered_professional", "BOOLEAN"),
+        ("contract_type", "VARCHAR"),
+        ("fte", "DECIMAL(9,6)"),
+        ("start_date", "DATE"),
+        ("role_start_date", "DATE"),
+        ("end_date", "DATE"),
+        ("leaving_reason", "VARCHAR"),
+        ("destination", "VARCHAR"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "hr_recruitment",
+    _BASE
+    + [
+        ("vacancy_id", "VARCHAR"),
+        ("applicant_key", "VARCHAR"),
+        ("ethnicity_raw", "VARCHAR"),
+        ("ethnicity_code", "VARCHAR"),
+        ("role", "VARCHAR"),
+        ("closing_date", "DATE"),
+        ("shortlisted", "BOOLEAN"),
+        ("appointed", "BOOLEAN"),
+        ("internal_candidate", "BOOLEAN"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "hr_casework",
+    _BASE
+    + [
+        ("case_key", "VARCHAR"),
+        ("employee_key", "VARCHAR"),
+        ("case_type", "VARCHAR"),
+        ("opened_date", "DATE"),
+        ("outcome", "VARCHAR"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "hr_cpd",
+    _BASE
+    + [
+        ("employee_key", "VARCHAR"),
+        ("activity_id", "VARCHAR"),
+        ("start_date", "DATE"),
+        ("funded", "BOOLEAN"),
+        ("mandatory", "BOOLEAN"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "hr_asye",
+    _BASE
+    + [
+        ("employee_key", "VARCHAR"),
+        ("programme", "VARCHAR"),
+        ("registration_date", "DATE"),
+        ("outcome", "VARCHAR"),
+        ("outcome_date", "DATE"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "hr_survey",
+    _BASE
+    + [
+        ("ethnicity_raw", "VARCHAR"),
+        ("ethnicity_code", "VARCHAR"),
+        ("harassment_public", "BOOLEAN"),
+        ("harassment_colleague", "BOOLEAN"),
+        ("harassment_manager", "BOOLEAN"),
+    ],
+    source=SOURCE,
+)
 
 
 def table_for(dataset: str) -> str:
@@ -130,6 +229,7 @@ def period_label(period_end: dt.date) -> str:
 
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Context:
     file_name: str
@@ -147,8 +247,9 @@ def check_columns(sheet: Sheet, dataset: str, errors: ErrorCollector) -> tuple[l
     """File-level column checks for one dataset. Returns (dropped personal columns, warnings)."""
     never = SURVEY_IDENTIFIERS if dataset == "survey" else set()
     allowed = {"date_of_birth"} if dataset == "staff" else set()
-    return check_columns_generic(sheet, REQUIRED[dataset], OPTIONAL[dataset] + tuple(allowed), errors, dataset,
-                                 never_stored=never)
+    return check_columns_generic(
+        sheet, REQUIRED[dataset], OPTIONAL[dataset] + tuple(allowed), errors, dataset, never_stored=never
+    )
 
 
 def parse_staff(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set) -> list[dict]:
@@ -160,9 +261,16 @@ def parse_staff(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: 
         _unique(r, seen, emp, "employee_id", f'employee_id "{emp}"')
         role = r.code("role", ROLES, True)
         swe = r.swe("swe_registration_number")
-        if swe is None and role in SOCIAL_WORK_ROLES and clean_text(row.get("swe_registration_number")) is None:
-            r.fail("swe_registration_number", "required",
-                   f"swe_registration_number is required for the social-work role {role}")
+        if (
+            swe is None
+            and role in SOCIAL_WORK_ROLES
+            and clean_text(row.get("swe_registration_number")) is None
+        ):
+            r.fail(
+                "swe_registration_number",
+                "required",
+                f"swe_registration_number is required for the social-work role {role}",
+            )
         dob = r.date("date_of_birth")
         sex = r.text("sex")
         if sex is not None and sex.upper() not in ("F", "M", "X"):
@@ -181,46 +289,90 @@ def parse_staff(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: 
         fte = r.number("fte", True)
         if fte is not None:
             if fte > 1:
-                r.fail("fte", "fte_range", f'"{clean_text(row.get("fte"))}" is above 1.0 (FTE must be between 0 and 1)')
+                r.fail(
+                    "fte",
+                    "fte_range",
+                    f'"{clean_text(row.get("fte"))}" is above 1.0 (FTE must be between 0 and 1)',
+                )
             elif fte <= 0:
-                r.fail("fte", "fte_range", f'"{clean_text(row.get("fte"))}" is not above 0 (FTE must be between 0 and 1)')
+                r.fail(
+                    "fte",
+                    "fte_range",
+                    f'"{clean_text(row.get("fte"))}" is not above 0 (FTE must be between 0 and 1)',
+                )
         start = r.date("start_date", True)
         role_start = r.date("role_start_date")
         end = r.date("end_date")
         if start is not None and start > p_end:
-            r.fail("start_date", "employment_in_period",
-                   f'"{start.isoformat()}" is after the period end {p_end.isoformat()} (staff must be employed '
-                   "on some day of the period)")
+            r.fail(
+                "start_date",
+                "employment_in_period",
+                f'"{start.isoformat()}" is after the period end {p_end.isoformat()} (staff must be employed '
+                "on some day of the period)",
+            )
         if start and role_start and role_start < start:
-            r.fail("role_start_date", "role_start_before_start",
-                   f'"{role_start.isoformat()}" is before start_date {start.isoformat()}')
+            r.fail(
+                "role_start_date",
+                "role_start_before_start",
+                f'"{role_start.isoformat()}" is before start_date {start.isoformat()}',
+            )
         if end is not None:
             if start and end < start:
-                r.fail("end_date", "end_before_start", f'"{end.isoformat()}" is before start_date {start.isoformat()}')
+                r.fail(
+                    "end_date",
+                    "end_before_start",
+                    f'"{end.isoformat()}" is before start_date {start.isoformat()}',
+                )
             elif end < p_start:
-                r.fail("end_date", "employment_in_period",
-                       f'"{end.isoformat()}" is before the period start {p_start.isoformat()} (this person had '
-                       "left before the period)")
+                r.fail(
+                    "end_date",
+                    "employment_in_period",
+                    f'"{end.isoformat()}" is before the period start {p_start.isoformat()} (this person had '
+                    "left before the period)",
+                )
         leaving = r.code("leaving_reason", LEAVING_REASONS)
         dest = r.code("destination", DESTINATIONS)
         if not r.ok:
             continue
         if end is not None and end > p_end:
-            ctx.warnings.append(f"staff row {n}: end_date {end.isoformat()} is after the period end; counted as in post")
+            ctx.warnings.append(
+                f"staff row {n}: end_date {end.isoformat()} is after the period end; counted as in post"
+            )
         key = ctx.pseudo.local(ctx.la_code, emp)
         staff_keys.add(key)
-        out.append(dict(
-            la_code=ctx.la_code, period_end=ctx.period_end, row_number=n, employee_key=key,
-            swe_key=ctx.pseudo.swe(swe), age_band=age_band(dob, p_end), sex=sex.upper() if sex else None,
-            ethnicity_raw=eth_raw, ethnicity_code=eth, service=service, job_title=r.text("job_title"), role=role,
-            pay_band=pay_band, pay_band_order=order, annual_fte_salary=salary, registered_professional=reg,
-            contract_type=contract, fte=fte, start_date=start, role_start_date=role_start, end_date=end,
-            leaving_reason=leaving, destination=dest,
-        ))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                employee_key=key,
+                swe_key=ctx.pseudo.swe(swe),
+                age_band=age_band(dob, p_end),
+                sex=sex.upper() if sex else None,
+                ethnicity_raw=eth_raw,
+                ethnicity_code=eth,
+                service=service,
+                job_title=r.text("job_title"),
+                role=role,
+                pay_band=pay_band,
+                pay_band_order=order,
+                annual_fte_salary=salary,
+                registered_professional=reg,
+                contract_type=contract,
+                fte=fte,
+                start_date=start,
+                role_start_date=role_start,
+                end_date=end,
+                leaving_reason=leaving,
+                destination=dest,
+            )
+        )
     return out
 
 
-def parse_recruitment(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> list[dict]:
+def parse_recruitment(
+    sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None
+) -> list[dict]:
     out, seen = [], {}
     for n, row in sheet.rows:
         r = RowReader(errors, n, row)
@@ -236,15 +388,29 @@ def parse_recruitment(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_
         appointed = r.flag("appointed", True)
         internal = r.flag("internal_candidate")
         if appointed and shortlisted is False:
-            r.fail("appointed", "appointed_not_shortlisted", "appointed is Y but shortlisted is N (an appointed "
-                   "applicant must have been shortlisted)")
+            r.fail(
+                "appointed",
+                "appointed_not_shortlisted",
+                "appointed is Y but shortlisted is N (an appointed applicant must have been shortlisted)",
+            )
         if not r.ok:
             continue
-        out.append(dict(
-            la_code=ctx.la_code, period_end=ctx.period_end, row_number=n, vacancy_id=vac,
-            applicant_key=ctx.pseudo.local(ctx.la_code, app), ethnicity_raw=eth_raw, ethnicity_code=eth, role=role,
-            closing_date=closing, shortlisted=shortlisted, appointed=appointed, internal_candidate=internal,
-        ))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                vacancy_id=vac,
+                applicant_key=ctx.pseudo.local(ctx.la_code, app),
+                ethnicity_raw=eth_raw,
+                ethnicity_code=eth,
+                role=role,
+                closing_date=closing,
+                shortlisted=shortlisted,
+                appointed=appointed,
+                internal_candidate=internal,
+            )
+        )
     return out
 
 
@@ -254,8 +420,11 @@ def _employee(r: RowReader, ctx: Context, staff_keys: set | None) -> str | None:
         return None
     key = ctx.pseudo.local(ctx.la_code, emp)
     if staff_keys is not None and key not in staff_keys:
-        r.fail("employee_id", "unknown_employee",
-               f'"{emp}" does not match any employee_id in the staff dataset of this extract')
+        r.fail(
+            "employee_id",
+            "unknown_employee",
+            f'"{emp}" does not match any employee_id in the staff dataset of this extract',
+        )
     return key
 
 
@@ -269,12 +438,23 @@ def parse_casework(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_key
         ctype = r.code("case_type", ("disciplinary", "fitness_to_practise", "capability", "grievance"), True)
         opened = r.date("opened_date", True)
         r.date_within("opened_date", opened, ctx.period_start, ctx.period_end)
-        outcome = r.code("outcome", ("no_action", "warning", "final_warning", "dismissal", "referred", "ongoing"))
+        outcome = r.code(
+            "outcome", ("no_action", "warning", "final_warning", "dismissal", "referred", "ongoing")
+        )
         if not r.ok:
             continue
-        out.append(dict(la_code=ctx.la_code, period_end=ctx.period_end, row_number=n,
-                        case_key=ctx.pseudo.local(ctx.la_code, case), employee_key=emp, case_type=ctype,
-                        opened_date=opened, outcome=outcome))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                case_key=ctx.pseudo.local(ctx.la_code, case),
+                employee_key=emp,
+                case_type=ctype,
+                opened_date=opened,
+                outcome=outcome,
+            )
+        )
     return out
 
 
@@ -292,8 +472,18 @@ def parse_cpd(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: se
         mandatory = r.flag("mandatory", True)
         if not r.ok:
             continue
-        out.append(dict(la_code=ctx.la_code, period_end=ctx.period_end, row_number=n, employee_key=emp,
-                        activity_id=act, start_date=start, funded=funded, mandatory=mandatory))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                employee_key=emp,
+                activity_id=act,
+                start_date=start,
+                funded=funded,
+                mandatory=mandatory,
+            )
+        )
     return out
 
 
@@ -307,18 +497,39 @@ def parse_asye(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: s
         reg = r.date("registration_date", True)
         outcome = r.code("outcome", ("passed", "failed", "deferred", "withdrawn", "in_progress"), True)
         odate = r.date("outcome_date")
-        if outcome and outcome != "in_progress" and odate is None and clean_text(row.get("outcome_date")) is None:
+        if (
+            outcome
+            and outcome != "in_progress"
+            and odate is None
+            and clean_text(row.get("outcome_date")) is None
+        ):
             r.fail("outcome_date", "required", f"outcome_date is required when the outcome is {outcome}")
         if reg and odate and odate < reg:
-            r.fail("outcome_date", "outcome_before_registration",
-                   f'"{odate.isoformat()}" is before registration_date {reg.isoformat()}')
+            r.fail(
+                "outcome_date",
+                "outcome_before_registration",
+                f'"{odate.isoformat()}" is before registration_date {reg.isoformat()}',
+            )
         if reg and reg > ctx.period_end:
-            r.fail("registration_date", "date_in_period",
-                   f'"{reg.isoformat()}" is after the period end {ctx.period_end.isoformat()}')
+            r.fail(
+                "registration_date",
+                "date_in_period",
+                f'"{reg.isoformat()}" is after the period end {ctx.period_end.isoformat()}',
+            )
         if not r.ok:
             continue
-        out.append(dict(la_code=ctx.la_code, period_end=ctx.period_end, row_number=n, employee_key=emp,
-                        programme=prog, registration_date=reg, outcome=outcome, outcome_date=odate))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                employee_key=emp,
+                programme=prog,
+                registration_date=reg,
+                outcome=outcome,
+                outcome_date=odate,
+            )
+        )
     return out
 
 
@@ -327,17 +538,31 @@ def parse_survey(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys:
     for n, row in sheet.rows:
         r = RowReader(errors, n, row)
         eth_raw, eth = _ethnicity(r, ctx)
-        pub, col, man = (r.flag(c) for c in ("harassment_public", "harassment_colleague", "harassment_manager"))
+        pub, col, man = (
+            r.flag(c) for c in ("harassment_public", "harassment_colleague", "harassment_manager")
+        )
         if not r.ok:
             continue
-        out.append(dict(la_code=ctx.la_code, period_end=ctx.period_end, row_number=n, ethnicity_raw=eth_raw,
-                        ethnicity_code=eth, harassment_public=pub, harassment_colleague=col,
-                        harassment_manager=man))
+        out.append(
+            dict(
+                la_code=ctx.la_code,
+                period_end=ctx.period_end,
+                row_number=n,
+                ethnicity_raw=eth_raw,
+                ethnicity_code=eth,
+                harassment_public=pub,
+                harassment_colleague=col,
+                harassment_manager=man,
+            )
+        )
     return out
 
 
 PARSERS: dict[str, Callable[..., list[dict]]] = {
-    "recruitment": parse_recruitment, "casework": parse_casework, "cpd": parse_cpd, "asye": parse_asye,
+    "recruitment": parse_recruitment,
+    "casework": parse_casework,
+    "cpd": parse_cpd,
+    "asye": parse_asye,
     "survey": parse_survey,
 }
 
@@ -401,8 +626,12 @@ def validate_extract(
             sheet = sheets[dataset]
             errors.sheet = dataset if f.is_workbook else ""
             if not sheet.headers:
-                errors.file_error("empty", "the file is empty (no header row)" if not f.is_workbook
-                                  else f"the sheet {dataset} is empty (no header row)")
+                errors.file_error(
+                    "empty",
+                    "the file is empty (no header row)"
+                    if not f.is_workbook
+                    else f"the sheet {dataset} is empty (no header row)",
+                )
                 continue
             dropped, warnings = check_columns(sheet, dataset, errors)
             if any(e.row is None for e in errors.errors):
@@ -420,22 +649,37 @@ def validate_extract(
                 rows = PARSERS[dataset](sheet, ctx, errors, staff_keys)
             warnings += ctx.warnings
             rows_total += len(sheet.rows)
-            loads.append(Load(
-                source=SOURCE, dataset=dataset, la_code=la, period_end=period_end,
-                period_label=period_label(period_end), file_name=f.path.name, file_sha256=sha,
-                table=table_for(dataset), rows=rows, rows_read=len(sheet.rows),
-                rejected=errors.errors[before:], dropped_columns=dropped, warnings=file_warnings + warnings,
-            ))
+            loads.append(
+                Load(
+                    source=SOURCE,
+                    dataset=dataset,
+                    la_code=la,
+                    period_end=period_end,
+                    period_label=period_label(period_end),
+                    file_name=f.path.name,
+                    file_sha256=sha,
+                    table=table_for(dataset),
+                    rows=rows,
+                    rows_read=len(sheet.rows),
+                    rejected=errors.errors[before:],
+                    dropped_columns=dropped,
+                    warnings=file_warnings + warnings,
+                )
+            )
         file_level = [e for e in errors.errors if e.row is None]
         bad_rows = {(e.sheet, e.row) for e in errors.errors if e.row is not None}
-        if file_level or (bad_rows and (rows_total == 0 or 100.0 * len(bad_rows) / rows_total > row_threshold_pct)):
+        if file_level or (
+            bad_rows and (rows_total == 0 or 100.0 * len(bad_rows) / rows_total > row_threshold_pct)
+        ):
             rejected.append((f, errors.errors))
             if f.is_workbook or f.dataset == "staff":
                 staff_keys = loaded_staff_keys  # a rejected staff file does not count
             continue
         for ld in loads:
             if ld.rejected:
-                ld.message = f"{len({e.row for e in ld.rejected})} row(s) rejected under the row-error threshold"
+                ld.message = (
+                    f"{len({e.row for e in ld.rejected})} row(s) rejected under the row-error threshold"
+                )
         accepted.extend(loads)
     return accepted, rejected, waiting
 

@@ -28,28 +28,75 @@ NAME_RE = re.compile(r"^csww_(E0[689]\d{6}|E10\d{6})_(\d{4})\.xml$", re.I)
 PATTERN = "csww_<LA code>_<YYYY>.xml"
 SHEET = "CSWWWorker"
 
-register_raw_table("csww_return", [
-    ("la_code", "VARCHAR"), ("reference_date", "DATE"), ("collection_year", "INTEGER"), ("lea", "VARCHAR"),
-    ("software_code", "VARCHAR"), ("vacancies_fte", "DECIMAL(12,2)"), ("agency_cover_fte", "DECIMAL(12,2)"),
-    ("agency_cover_headcount", "BIGINT"), ("workers", "BIGINT"),
-], source=SOURCE)
-register_raw_table("csww_worker", [
-    ("la_code", "VARCHAR"), ("reference_date", "DATE"), ("worker_number", "BIGINT"), ("agency_worker", "BOOLEAN"),
-    ("swe_key", "VARCHAR"), ("fte", "DECIMAL(9,6)"), ("age_band", "VARCHAR"), ("gender", "INTEGER"),
-    ("ethnicity_code", "VARCHAR"), ("qual_inst", "VARCHAR"), ("qual_level", "INTEGER"), ("step_up_grad", "BOOLEAN"),
-    ("frontline_grad", "BOOLEAN"), ("org_role", "INTEGER"), ("role_start_date", "DATE"), ("start_origin", "INTEGER"),
-    ("role_end_date", "DATE"), ("leaver_destination", "INTEGER"), ("reason_leave", "INTEGER"),
-    ("fte30", "DECIMAL(9,6)"), ("cases30", "INTEGER"), ("working_days_lost", "DECIMAL(9,2)"),
-    ("contract_weeks", "DECIMAL(9,2)"), ("absent_at_30_sept", "BOOLEAN"), ("reason_absence", "VARCHAR"),
-    ("cfkss_status", "INTEGER"),
-], source=SOURCE)
+register_raw_table(
+    "csww_return",
+    [
+        ("la_code", "VARCHAR"),
+        ("reference_date", "DATE"),
+        ("collection_year", "INTEGER"),
+        ("lea", "VARCHAR"),
+        ("software_code", "VARCHAR"),
+        ("vacancies_fte", "DECIMAL(12,2)"),
+        ("agency_cover_fte", "DECIMAL(12,2)"),
+        ("agency_cover_headcount", "BIGINT"),
+        ("workers", "BIGINT"),
+    ],
+    source=SOURCE,
+)
+register_raw_table(
+    "csww_worker",
+    [
+        ("la_code", "VARCHAR"),
+        ("reference_date", "DATE"),
+        ("worker_number", "BIGINT"),
+        ("agency_worker", "BOOLEAN"),
+        ("swe_key", "VARCHAR"),
+        ("fte", "DECIMAL(9,6)"),
+        ("age_band", "VARCHAR"),
+        ("gender", "INTEGER"),
+        ("ethnicity_code", "VARCHAR"),
+        ("qual_inst", "VARCHAR"),
+        ("qual_level", "INTEGER"),
+        ("step_up_grad", "BOOLEAN"),
+        ("frontline_grad", "BOOLEAN"),
+        ("org_role", "INTEGER"),
+        ("role_start_date", "DATE"),
+        ("start_origin", "INTEGER"),
+        ("role_end_date", "DATE"),
+        ("leaver_destination", "INTEGER"),
+        ("reason_leave", "INTEGER"),
+        ("fte30", "DECIMAL(9,6)"),
+        ("cases30", "INTEGER"),
+        ("working_days_lost", "DECIMAL(9,2)"),
+        ("contract_weeks", "DECIMAL(9,2)"),
+        ("absent_at_30_sept", "BOOLEAN"),
+        ("reason_absence", "VARCHAR"),
+        ("cfkss_status", "INTEGER"),
+    ],
+    source=SOURCE,
+)
 
-NON_AGENCY_REQUIRED = ("PersonBirthDate", "GenderCurrent", "Ethnicity", "QualInst", "StepUpGrad", "OrgRole",
-                       "RoleStartDate", "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad")
+NON_AGENCY_REQUIRED = (
+    "PersonBirthDate",
+    "GenderCurrent",
+    "Ethnicity",
+    "QualInst",
+    "StepUpGrad",
+    "OrgRole",
+    "RoleStartDate",
+    "StartOrigin",
+    "FTE30",
+    "WorkingDaysLost",
+    "FrontlineGrad",
+)
 CODES = {
-    "GenderCurrent": (0, 1, 2, 9), "QualLevel": (1, 2, 3), "OrgRole": tuple(range(1, 7)),
-    "StartOrigin": tuple(range(1, 11)), "LeaverDestination": tuple(range(1, 10)),
-    "ReasonLeave": tuple(range(1, 11)), "CFKSSstatus": (1, 2, 3, 4),
+    "GenderCurrent": (0, 1, 2, 9),
+    "QualLevel": (1, 2, 3),
+    "OrgRole": tuple(range(1, 7)),
+    "StartOrigin": tuple(range(1, 11)),
+    "LeaverDestination": tuple(range(1, 10)),
+    "ReasonLeave": tuple(range(1, 11)),
+    "CFKSSstatus": (1, 2, 3, 4),
 }
 FLAGS01 = ("AgencyWorker", "StepUpGrad", "FrontlineGrad", "Absat30Sept")
 ABSENCE_REASONS = ("MAT", "OTH", "PUB", "SIC", "TRN", "UNA", "UNP")
@@ -124,10 +171,15 @@ def _worker(r: RowReader, pseudo: Pseudonymiser, la_code: str, ref: dt.date, n: 
     if agency is False:
         for col in NON_AGENCY_REQUIRED:
             if row.get(col) in (None, ""):
-                r.fail(col, "csww_required", f"{col} is required for a worker who is not agency (AgencyWorker 0)")
+                r.fail(
+                    col, "csww_required", f"{col} is required for a worker who is not agency (AgencyWorker 0)"
+                )
     if (row.get("StartOrigin") not in (None, "")) != (row.get("RoleStartDate") not in (None, "")):
-        r.fail("StartOrigin", "start_origin_with_role_start",
-               "StartOrigin must be present exactly when RoleStartDate is")
+        r.fail(
+            "StartOrigin",
+            "start_origin_with_role_start",
+            "StartOrigin must be present exactly when RoleStartDate is",
+        )
     is_leaver = row.get("RoleEndDate") not in (None, "")
     has_reason = row.get("ReasonLeave") not in (None, "")
     has_dest = row.get("LeaverDestination") not in (None, "")
@@ -135,34 +187,63 @@ def _worker(r: RowReader, pseudo: Pseudonymiser, la_code: str, ref: dt.date, n: 
         if fte is not None and fte != 0:
             r.fail("FTE", "leaver_fte", f'"{fte}" must be 0 for a leaver (RoleEndDate is present)')
         if not has_reason:
-            r.fail("ReasonLeave", "leaver_reason", "ReasonLeave is required for a leaver (RoleEndDate is present)")
+            r.fail(
+                "ReasonLeave",
+                "leaver_reason",
+                "ReasonLeave is required for a leaver (RoleEndDate is present)",
+            )
         if not has_dest:
-            r.fail("LeaverDestination", "leaver_destination",
-                   "LeaverDestination is required for a leaver (RoleEndDate is present)")
+            r.fail(
+                "LeaverDestination",
+                "leaver_destination",
+                "LeaverDestination is required for a leaver (RoleEndDate is present)",
+            )
     else:
         if has_reason:
             r.fail("ReasonLeave", "not_leaver", "ReasonLeave must be blank for a worker with no RoleEndDate")
         if has_dest:
-            r.fail("LeaverDestination", "not_leaver",
-                   "LeaverDestination must be blank for a worker with no RoleEndDate")
+            r.fail(
+                "LeaverDestination",
+                "not_leaver",
+                "LeaverDestination must be blank for a worker with no RoleEndDate",
+            )
     if role_start and role_end and role_end < role_start:
         r.fail("RoleEndDate", "end_before_start", f'"{role_end}" is before RoleStartDate {role_start}')
     if not r.ok:
         return None
     return dict(
-        la_code=la_code, reference_date=ref, worker_number=n, agency_worker=agency, swe_key=pseudo.swe(swe),
-        fte=fte, age_band=age_band(birth, ref), gender=values["GenderCurrent"],
-        ethnicity_code=eth.upper() if eth else None, qual_inst=r.text("QualInst"), qual_level=values["QualLevel"],
-        step_up_grad=flags["StepUpGrad"], frontline_grad=flags["FrontlineGrad"], org_role=values["OrgRole"],
-        role_start_date=role_start, start_origin=values["StartOrigin"], role_end_date=role_end,
-        leaver_destination=values["LeaverDestination"], reason_leave=values["ReasonLeave"], fte30=fte30,
-        cases30=cases, working_days_lost=wdl, contract_weeks=weeks, absent_at_30_sept=flags["Absat30Sept"],
-        reason_absence=absence.upper() if absence else None, cfkss_status=values["CFKSSstatus"],
+        la_code=la_code,
+        reference_date=ref,
+        worker_number=n,
+        agency_worker=agency,
+        swe_key=pseudo.swe(swe),
+        fte=fte,
+        age_band=age_band(birth, ref),
+        gender=values["GenderCurrent"],
+        ethnicity_code=eth.upper() if eth else None,
+        qual_inst=r.text("QualInst"),
+        qual_level=values["QualLevel"],
+        step_up_grad=flags["StepUpGrad"],
+        frontline_grad=flags["FrontlineGrad"],
+        org_role=values["OrgRole"],
+        role_start_date=role_start,
+        start_origin=values["StartOrigin"],
+        role_end_date=role_end,
+        leaver_destination=values["LeaverDestination"],
+        reason_leave=values["ReasonLeave"],
+        fte30=fte30,
+        cases30=cases,
+        working_days_lost=wdl,
+        contract_weeks=weeks,
+        absent_at_30_sept=flags["Absat30Sept"],
+        reason_absence=absence.upper() if absence else None,
+        cfkss_status=values["CFKSSstatus"],
     )
 
 
-def parse_return(path: Path, la_code: str, year: int, pseudo: Pseudonymiser, today: dt.date,
-                 row_threshold_pct: float = 0.0) -> tuple[list[Load], list]:
+def parse_return(
+    path: Path, la_code: str, year: int, pseudo: Pseudonymiser, today: dt.date, row_threshold_pct: float = 0.0
+) -> tuple[list[Load], list]:
     """Parse and validate one return. Returns ([return load, worker load], errors) or ([], errors)."""
     errors = ErrorCollector(path.name)
     sha = sha256_of(path)
@@ -214,39 +295,75 @@ def parse_return(path: Path, la_code: str, year: int, pseudo: Pseudonymiser, tod
         if ref_date is None:
             errors.file_error("csww_header", "the Header (CollectionDetails and Source) is missing")
         if len(vacancies) != 1:
-            errors.file_error("csww_vacancies", f"LALevelVacancies must appear exactly once (found {len(vacancies)})")
+            errors.file_error(
+                "csww_vacancies", f"LALevelVacancies must appear exactly once (found {len(vacancies)})"
+            )
         if n_workers == 0:
             errors.file_error("csww_workers", "the return has no CSWWWorker records")
     vac = vacancies[0] if len(vacancies) == 1 else {}
     vac_values = {}
     if vac:
         vr = RowReader(errors, None, vac)
-        vac_values = dict(vacancies_fte=vr.number("NumberOfVacancies", True),
-                          agency_cover_fte=vr.number("NoAgencyFTE", True),
-                          agency_cover_headcount=vr.integer("NoAgencyHeadcount", True))
+        vac_values = dict(
+            vacancies_fte=vr.number("NumberOfVacancies", True),
+            agency_cover_fte=vr.number("NoAgencyFTE", True),
+            agency_cover_headcount=vr.integer("NoAgencyHeadcount", True),
+        )
     file_level = [e for e in errors.errors if e.row is None]
     if file_level or (bad_workers and 100.0 * len(bad_workers) / max(n_workers, 1) > row_threshold_pct):
         return [], errors.errors
     label = str(year)
-    ret = Load(source=SOURCE, dataset="return", la_code=la_code, period_end=ref_date, period_label=label,
-               file_name=path.name, file_sha256=sha, table="csww_return", rows_read=1, rows=[dict(
-                   la_code=la_code, reference_date=ref_date, collection_year=year, lea=header.get("LEA"),
-                   software_code=header.get("SoftwareCode"), workers=n_workers, **vac_values)])
-    wk = Load(source=SOURCE, dataset="workers", la_code=la_code, period_end=ref_date, period_label=label,
-              file_name=path.name, file_sha256=sha, table="csww_worker", rows=workers, rows_read=n_workers,
-              rejected=[e for e in errors.errors if e.row is not None],
-              dropped_columns=["PersonBirthDate (kept as age band)"])
+    ret = Load(
+        source=SOURCE,
+        dataset="return",
+        la_code=la_code,
+        period_end=ref_date,
+        period_label=label,
+        file_name=path.name,
+        file_sha256=sha,
+        table="csww_return",
+        rows_read=1,
+        rows=[
+            dict(
+                la_code=la_code,
+                reference_date=ref_date,
+                collection_year=year,
+                lea=header.get("LEA"),
+                software_code=header.get("SoftwareCode"),
+                workers=n_workers,
+                **vac_values,
+            )
+        ],
+    )
+    wk = Load(
+        source=SOURCE,
+        dataset="workers",
+        la_code=la_code,
+        period_end=ref_date,
+        period_label=label,
+        file_name=path.name,
+        file_sha256=sha,
+        table="csww_worker",
+        rows=workers,
+        rows_read=n_workers,
+        rejected=[e for e in errors.errors if e.row is not None],
+        dropped_columns=["PersonBirthDate (kept as age band)"],
+    )
     return [ret, wk], []
 
 
-def _check_header(header: dict, errors: ErrorCollector, la_code: str, year: int, today: dt.date) -> dt.date | None:
+def _check_header(
+    header: dict, errors: ErrorCollector, la_code: str, year: int, today: dt.date
+) -> dt.date | None:
     if header.get("Collection", "CSWW").upper() != "CSWW":
         errors.file_error("csww_header", f'Collection is "{header.get("Collection")}", not CSWW')
     lea = header.get("LEA")
     try:
         ref = dt.date.fromisoformat(header.get("ReferenceDate", ""))
     except ValueError:
-        errors.file_error("csww_header", f'ReferenceDate "{header.get("ReferenceDate")}" is not a date (yyyy-mm-dd)')
+        errors.file_error(
+            "csww_header", f'ReferenceDate "{header.get("ReferenceDate")}" is not a date (yyyy-mm-dd)'
+        )
         return None
     if ref.year != year:
         errors.file_error("csww_header", f"ReferenceDate {ref} disagrees with the file name's year {year}")
@@ -265,7 +382,8 @@ def _check_header(header: dict, errors: ErrorCollector, la_code: str, year: int,
             errors.file_error("csww_header", f"LEA {lea} is not a local authority in {ref.year}")
         elif la.la_code != la_code and la.successor_codes != (la_code,):
             # a council that only changed code (no boundary change) may name its old returns with its new code
-            errors.file_error("csww_header", f"LEA {lea} is {la.la_name} ({la.la_code}) in {ref.year}, but the "
-                              f"file name says {la_code}")
+            errors.file_error(
+                "csww_header",
+                f"LEA {lea} is {la.la_name} ({la.la_code}) in {ref.year}, but the file name says {la_code}",
+            )
     return None if errors.errors else ref
-

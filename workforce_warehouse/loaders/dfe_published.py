@@ -16,8 +16,18 @@ from .core import ErrorCollector, RowReader, read_csv, sha256_of
 
 SOURCE = "dfe_published"
 SYMBOLS = ("c", "x", "z", "u", "low")
-GEO_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-               "region_name", "old_la_code", "new_la_code", "la_name")
+GEO_COLUMNS = (
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+)
 LEVELS = ("National", "Regional", "Local authority")
 
 # Older releases' names -> the newer vocabulary (after normalise_header: lower case, spaces to _).
@@ -31,17 +41,51 @@ RENAMES = {
     "agency_worker_rate_fte": "agency_rate_fte",
     "agency_worker_rate_headcount": "agency_rate_headcount",
 }
-HEADLINE_MARKERS = {"inpost_fte", "inpost_headcount", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte",
-                    "caseload_fte", "leavers_fte"}
-ROLE_ETHNICITY_MEASURES = ("known_headcount", "white", "mixed", "asian", "black", "other", "white_perc",
-                           "mixed_perc", "asian_perc", "black_perc", "other_perc")
+HEADLINE_MARKERS = {
+    "inpost_fte",
+    "inpost_headcount",
+    "turnover_rate_fte",
+    "agency_rate_fte",
+    "vacancy_rate_fte",
+    "caseload_fte",
+    "leavers_fte",
+}
+ROLE_ETHNICITY_MEASURES = (
+    "known_headcount",
+    "white",
+    "mixed",
+    "asian",
+    "black",
+    "other",
+    "white_perc",
+    "mixed_perc",
+    "asian_perc",
+    "black_perc",
+    "other_perc",
+)
 
-_ROW = [("file_name", "VARCHAR"), ("row_number", "BIGINT"), ("time_period", "INTEGER"),
-        ("geographic_level", "VARCHAR"), ("country_code", "VARCHAR"), ("region_code", "VARCHAR"),
-        ("region_name", "VARCHAR"), ("old_la_code", "VARCHAR"), ("new_la_code", "VARCHAR"), ("la_name", "VARCHAR")]
-register_raw_table("dfe_headline", _ROW + [("measure", "VARCHAR"), ("value", "DOUBLE"), ("value_note", "VARCHAR")], source=SOURCE)
-register_raw_table("dfe_role_ethnicity", _ROW + [("org_role", "VARCHAR"), ("measure", "VARCHAR"), ("value", "DOUBLE"),
-                                                 ("value_note", "VARCHAR")], source=SOURCE)
+_ROW = [
+    ("file_name", "VARCHAR"),
+    ("row_number", "BIGINT"),
+    ("time_period", "INTEGER"),
+    ("geographic_level", "VARCHAR"),
+    ("country_code", "VARCHAR"),
+    ("region_code", "VARCHAR"),
+    ("region_name", "VARCHAR"),
+    ("old_la_code", "VARCHAR"),
+    ("new_la_code", "VARCHAR"),
+    ("la_name", "VARCHAR"),
+]
+register_raw_table(
+    "dfe_headline",
+    _ROW + [("measure", "VARCHAR"), ("value", "DOUBLE"), ("value_note", "VARCHAR")],
+    source=SOURCE,
+)
+register_raw_table(
+    "dfe_role_ethnicity",
+    _ROW + [("org_role", "VARCHAR"), ("measure", "VARCHAR"), ("value", "DOUBLE"), ("value_note", "VARCHAR")],
+    source=SOURCE,
+)
 
 KEYS = ("time_period", "geographic_level", "region_code", "new_la_code")
 
@@ -85,8 +129,10 @@ def parse_file(path: Path, row_threshold_pct: float = 0.0) -> tuple[list[Load], 
         return [], errors.errors
     family = family_of(sheet.headers)
     if family is None:
-        errors.file_error("dfe_unrecognised",
-                          "the columns are not those of a DfE CSWW headline-measures or role-by-ethnicity file")
+        errors.file_error(
+            "dfe_unrecognised",
+            "the columns are not those of a DfE CSWW headline-measures or role-by-ethnicity file",
+        )
         return [], errors.errors
     for col in ("time_period", "geographic_level"):
         if col not in sheet.headers:
@@ -105,8 +151,10 @@ def parse_file(path: Path, row_threshold_pct: float = 0.0) -> tuple[list[Load], 
             skipped_levels.add(level)
             continue
         year = r.integer("time_period", True)
-        geo = {c: ((row.get(c) or "").strip() or None) for c in ("country_code", "region_code", "region_name",
-                                                                   "old_la_code", "new_la_code", "la_name")}
+        geo = {
+            c: ((row.get(c) or "").strip() or None)
+            for c in ("country_code", "region_code", "region_name", "old_la_code", "new_la_code", "la_name")
+        }
         if level == "Local authority" and not geo["new_la_code"]:
             r.fail("new_la_code", "required", "new_la_code is required on a Local authority row")
         base = dict(file_name=path.name, row_number=n, time_period=year, geographic_level=level, **geo)
@@ -131,10 +179,20 @@ def parse_file(path: Path, row_threshold_pct: float = 0.0) -> tuple[list[Load], 
     table = "dfe_headline" if family == "headline" else "dfe_role_ethnicity"
     keys = KEYS + (("org_role",) if family == "role_ethnicity" else ())
     load = Load(
-        source=SOURCE, dataset=family, la_code=None, period_end=None,
-        period_label=f"{years[0]}-{years[-1]}" if years else None, file_name=path.name,
-        file_sha256=sha256_of(path), table=table, rows=rows, rows_read=len(sheet.rows),
-        rejected=errors.errors, warnings=warnings, replace_identity=False, replace_row_keys=keys,
+        source=SOURCE,
+        dataset=family,
+        la_code=None,
+        period_end=None,
+        period_label=f"{years[0]}-{years[-1]}" if years else None,
+        file_name=path.name,
+        file_sha256=sha256_of(path),
+        table=table,
+        rows=rows,
+        rows_read=len(sheet.rows),
+        rejected=errors.errors,
+        warnings=warnings,
+        replace_identity=False,
+        replace_row_keys=keys,
         message=f"{family} for {', '.join(map(str, years))}" if years else "no rows",
     )
     return [load], []

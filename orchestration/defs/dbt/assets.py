@@ -1,16 +1,21 @@
 """dbt models as Dagster assets (DbtProject + @dbt_assets), with a translator that maps the `raw`
 sources to the load assets and groups models by folder (staging, intermediate, marts)."""
 
-
 import os
 import sys
 import time
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from workforce_warehouse import pipeline
 from workforce_warehouse.config import PROJECT_DIR
@@ -42,8 +47,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
 TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR,
-            name="dbt_models")
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_models",
+)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     settings = warehouse.settings()
     os.environ["WORKFORCE_HOME"] = str(settings.home)
@@ -51,8 +60,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["WORKFORCE_ALLIANCE"] = settings.alliance
     say = progress_printer(context)
     if context.is_subset:
-        say(f"[2/4] dbt build: the {len(context.selected_asset_keys)} models and seeds that depend on what this "
-            "run loaded, with their dbt tests")
+        say(
+            f"[2/4] dbt build: the {len(context.selected_asset_keys)} models and seeds that depend on what this "
+            "run loaded, with their dbt tests"
+        )
     else:
         say("[2/4] dbt build: seeds, staging -> intermediate -> marts, with dbt tests")
     # Failing tests do not stop the run here: the checks stage reads run_results.json and decides.
@@ -70,11 +81,24 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # table: it is reported as not rebuilt, so the checks stage still runs, records the failure and blocks
     # publishing, rather than Dagster skipping everything downstream.
     for key in _topological(context.assets_def, context.selected_asset_keys):
-        yield outputs.get(key) or dg.MaterializeResult(asset_key=key, metadata={
-            "dbt_status": "not rebuilt: dbt skipped or failed it; the table is unchanged from the last build"})
-    pipeline.record(settings, context.run_id, "dbt", {
-        "target_path": str(invocation.target_path), "seconds": time.monotonic() - started,
-        "selected": sorted(k.to_user_string() for k in context.selected_asset_keys) if context.is_subset else "all"})
+        yield outputs.get(key) or dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dbt_status": "not rebuilt: dbt skipped or failed it; the table is unchanged from the last build"
+            },
+        )
+    pipeline.record(
+        settings,
+        context.run_id,
+        "dbt",
+        {
+            "target_path": str(invocation.target_path),
+            "seconds": time.monotonic() - started,
+            "selected": sorted(k.to_user_string() for k in context.selected_asset_keys)
+            if context.is_subset
+            else "all",
+        },
+    )
     results = invocation.get_artifact("run_results.json").get("results", [])
     counts: dict[str, int] = {}
     for r in results:
@@ -84,6 +108,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 
 # The dbt executable of this environment, whether or not the environment's bin folder is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
 def _topological(assets_def: dg.AssetsDefinition, keys) -> list[dg.AssetKey]:
     deps = {k: set(assets_def.asset_deps.get(k, set())) & set(keys) for k in keys}
     order, seen = [], set()
@@ -101,5 +127,8 @@ def _topological(assets_def: dg.AssetsDefinition, keys) -> list[dg.AssetKey]:
     return order
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(PROJECT_DIR / "profiles"),
-                              dbt_executable=DBT_EXECUTABLE if Path(DBT_EXECUTABLE).exists() else "dbt")
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project,
+    profiles_dir=str(PROJECT_DIR / "profiles"),
+    dbt_executable=DBT_EXECUTABLE if Path(DBT_EXECUTABLE).exists() else "dbt",
+)

@@ -25,8 +25,10 @@ class LoadConfig(dg.Config):
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key=["raw", t], group_name="raw", description=f"raw.{t}", kinds={"duckdb", "python"})
-           for t in RAW_TABLE_NAMES],
+    specs=[
+        dg.AssetSpec(key=["raw", t], group_name="raw", description=f"raw.{t}", kinds={"duckdb", "python"})
+        for t in RAW_TABLE_NAMES
+    ],
     can_subset=False,
     partitions_def=SUBMISSIONS,
     name="load_landing_files",
@@ -40,8 +42,13 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
         except ValueError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
     try:
-        summary = pipeline.load_stage(settings, context.run_id, set(config.only_files) or None,
-                                      progress=progress_printer(context), submission=submission)
+        summary = pipeline.load_stage(
+            settings,
+            context.run_id,
+            set(config.only_files) or None,
+            progress=progress_printer(context),
+            submission=submission,
+        )
     except duckdb.IOException as exc:
         # transient: another process has the warehouse file open for writing. Data errors never get here
         # (a bad file is quarantined, not raised), and configuration errors are not retried.
@@ -49,10 +56,13 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
     except ConfigError as exc:
         raise dg.Failure(description=f"ConfigError: {exc}", allow_retries=False) from exc
     meta = {
-        "loaded": len(summary.of("loaded")), "rejected": len(summary.of("rejected")),
-        "unchanged": len(summary.of("unchanged")), "waiting": len(summary.of("waiting_for_staff")),
-        "rejected_files": dg.MetadataValue.md("\n".join(f"- {o.file}: {o.message}" for o in summary.of("rejected"))
-                                              or "none"),
+        "loaded": len(summary.of("loaded")),
+        "rejected": len(summary.of("rejected")),
+        "unchanged": len(summary.of("unchanged")),
+        "waiting": len(summary.of("waiting_for_staff")),
+        "rejected_files": dg.MetadataValue.md(
+            "\n".join(f"- {o.file}: {o.message}" for o in summary.of("rejected")) or "none"
+        ),
     }
     if submission is None:
         _record_submissions(context, summary)
@@ -77,8 +87,14 @@ def _record_submissions(context: dg.AssetExecutionContext, summary) -> None:
     if new:
         context.instance.add_dynamic_partitions(SUBMISSIONS.name, new)
     for key, outcomes in sorted(loaded.items()):
-        context.log_event(dg.AssetMaterialization(
-            asset_key=["raw", "load_log"], partition=key,
-            metadata={"files": ", ".join(sorted(o.file for o in outcomes)),
-                      "sources": ", ".join(sorted({source_of(o.file) or o.source for o in outcomes})),
-                      "loaded_by": "full refresh (unpartitioned run)"}))
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=["raw", "load_log"],
+                partition=key,
+                metadata={
+                    "files": ", ".join(sorted(o.file for o in outcomes)),
+                    "sources": ", ".join(sorted({source_of(o.file) or o.source for o in outcomes})),
+                    "loaded_by": "full refresh (unpartitioned run)",
+                },
+            )
+        )

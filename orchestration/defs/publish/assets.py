@@ -1,6 +1,5 @@
 """The published files for BI tools and council leads: suppressed, atomic, blocked by failing checks."""
 
-
 import dagster as dg
 
 from workforce_warehouse import pipeline
@@ -10,8 +9,13 @@ from ..quality.assets import data_quality
 from ..resources import WarehouseResource, progress_printer
 
 
-@dg.asset(key=["published", "alliance"], group_name="published", deps=[data_quality], kinds={"duckdb", "parquet"},
-          description="published/alliance.duckdb, parquet/<table>.parquet, councils/<LA>/council.duckdb, manifest.json")
+@dg.asset(
+    key=["published", "alliance"],
+    group_name="published",
+    deps=[data_quality],
+    kinds={"duckdb", "parquet"},
+    description="published/alliance.duckdb, parquet/<table>.parquet, councils/<LA>/council.duckdb, manifest.json",
+)
 def published(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     rec = pipeline.read_record(settings, context.run_id, "checks") or {"results": []}
@@ -21,10 +25,20 @@ def published(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
         blocking = [c for c in checks + result.checks if c.blocks]
         raise dg.Failure(
             description="Publishing blocked by failing data quality checks; the previous published copy is unchanged.",
-            metadata={"blocking": dg.MetadataValue.md("\n".join(
-                f"- {c.check_name} ({c.layer}.{c.table_name}{', ' + c.council if c.council else ''}): {c.message[:300]}"
-                for c in blocking))},
+            metadata={
+                "blocking": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {c.check_name} ({c.layer}.{c.table_name}{', ' + c.council if c.council else ''}): {c.message[:300]}"
+                        for c in blocking
+                    )
+                )
+            },
             allow_retries=False,
         )
-    return dg.MaterializeResult(metadata={"tables": result.tables, "councils": len(result.councils),
-                                          "manifest": str(result.manifest_path)})
+    return dg.MaterializeResult(
+        metadata={
+            "tables": result.tables,
+            "councils": len(result.councils),
+            "manifest": str(result.manifest_path),
+        }
+    )
