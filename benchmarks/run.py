@@ -211,9 +211,9 @@ def bench_csww(workdir: Path, workers: int = 20000) -> dict:
     import random
     import xml.etree.ElementTree as ET
 
-    from workforce_warehouse.loaders.core import Pseudonymiser
-    from workforce_warehouse.loaders.csww_return import parse_return
+    from workforce_warehouse.pseudonymise import Pseudonymiser
     from workforce_warehouse.sample import Council, csww_xml
+    from workforce_warehouse.sources.csww_return import parse_return
 
     rng = random.Random(1)
     council = Council("E09000022", 0, rng, dt.date(2023, 4, 1), dt.date(2025, 3, 31), 400)

@@ -79,7 +79,7 @@ def preflight(settings: Settings) -> list[Path]:
 def new_files(settings: Settings, files: list[Path]) -> list[Path]:
     import duckdb
 
-    from .loaders.core import sha256_of
+    from .io import sha256_of
 
     if not settings.warehouse_path.exists():
         return files

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ConfigError, Settings
-from .loaders import agency_use, council_hr, csww_return, dfe_published
-from .loaders.core import ERROR_COLUMNS, FileNotReady, Pseudonymiser, RowError, sha256_of
+from .io import FileNotReady, sha256_of
+from .pseudonymise import Pseudonymiser
 from .reference_data import local_authorities
+from .sources import agency_use, council_hr, csww_return, dfe_published
 from .submissions import Submission, submission_of
+from .values import ERROR_COLUMNS, RowError
 from .warehouse import Load, clear_waiting, commit_loads, connect, ensure_raw_schema, log_outcome
 
 SAMPLE_MANIFEST = ".sample-manifest.json"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from .config import REFERENCE_DIR
 from .ingest import SAMPLE_MANIFEST
-from .loaders.core import add_months, period_start_for
 from .reference_data import local_authorities
+from .values import add_months, period_start_for
 
 LAST_YEAR = 2025  # the latest HR period ends 31 March LAST_YEAR
 DEFAULT_COUNCILS = ("E09000002", "E09000005", "E09000008", "E09000021", "E09000022", "E09000027")
@@ -748,7 +748,7 @@ def generate(
         rng = random.Random(f"{seed}-{code}")
         sims.append(Council(code, i, rng, first, last, rng.randint(*size)))
     written: list[Path] = []
-    from .loaders.agency_use import quarter_bounds
+    from .sources.agency_use import quarter_bounds
 
     quarter_leavers = {}
     for y, q in ((LAST_YEAR - 1, 2), (LAST_YEAR - 1, 3), (LAST_YEAR - 1, 4), (LAST_YEAR, 1)):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from .loaders import agency_use, council_hr, csww_return
+from .sources import agency_use, council_hr, csww_return
 from .warehouse import RAW_TABLE_SOURCES
 
 KEY_RE = re.compile(r"^(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})$")

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 if TYPE_CHECKING:  # the loaders import this module to register their tables
-    from .loaders.core import RowError
+    from .values import RowError
 
 LOAD_LOG_DDL = """
 CREATE TABLE IF NOT EXISTS raw.load_log (
@@ -68,7 +68,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    from . import loaders  # noqa: F401  (registers every source's raw tables)
+    from . import sources  # noqa: F401  (registers every source's raw tables)
 
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
@@ -207,7 +207,7 @@ def commit_loads(
 
 
 def _table_of(source: str, dataset: str) -> str | None:
-    from .loaders import table_for
+    from .sources import table_for
 
     return table_for(source, dataset)
 

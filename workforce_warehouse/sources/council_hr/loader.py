@@ -13,25 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..warehouse import Load, register_raw_table
-from .core import (
+from ...io import Sheet, read_csv, read_xlsx, sha256_of
+from ...pseudonymise import Pseudonymiser
+from ...values import (
     ErrorCollector,
-    Pseudonymiser,
     RowReader,
-    Sheet,
     ValueProblem,
     age_band,
-    check_columns_generic,
     clean_text,
     parse_date,
     period_start_for,
 )
-from .core import (
-    ethnicity as _ethnicity,
-)
-from .core import (
-    unique as _unique,
-)
+from ...warehouse import Load, register_raw_table
+from ..base import check_columns_generic
+from ..base import ethnicity as _ethnicity
+from ..base import unique as _unique
 
 SOURCE = "council_hr"
 DATASETS = ("staff", "recruitment", "casework", "cpd", "asye", "survey")
@@ -569,7 +565,6 @@ PARSERS: dict[str, Callable[..., list[dict]]] = {
 
 def sheets_of(file: HrFile) -> dict[str, Sheet]:
     """Datasets of a file keyed by dataset name; unknown workbook sheets are returned under their own name."""
-    from .core import read_csv, read_xlsx
 
     if file.is_workbook:
         return {s.name.strip().lower(): s for s in read_xlsx(file.path)}
@@ -587,7 +582,6 @@ def validate_extract(
     Returns (accepted loads, rejected files with their errors, files waiting for a staff dataset).
     `loaded_staff_keys` are the employee keys of the staff dataset already in the warehouse, if any.
     """
-    from .core import sha256_of
 
     accepted: list[Load] = []
     rejected: list[tuple[HrFile, list]] = []

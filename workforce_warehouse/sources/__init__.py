@@ -1,6 +1,6 @@
-"""One loader module per input source, sharing `core`. Importing this package registers every raw table."""
+"""One package per input source. Importing this package registers every source's raw tables."""
 
-from . import agency_use, council_hr, csww_return, dfe_published  # noqa: F401
+from . import agency_use, council_hr, csww_return, dfe_published  # noqa: F401  (registers raw tables)
 
 _TABLES = {("council_hr", d): council_hr.table_for(d) for d in council_hr.DATASETS} | {
     ("csww_return", "return"): "csww_return",

@@ -12,16 +12,11 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..reference_data import ethnicity_codes, la_for_lea
-from ..warehouse import Load, register_raw_table
-from .core import (
-    ErrorCollector,
-    Pseudonymiser,
-    RowReader,
-    age_band,
-    normalise_swe,
-    sha256_of,
-)
+from ...io import sha256_of
+from ...pseudonymise import Pseudonymiser, normalise_swe
+from ...reference_data import ethnicity_codes, la_for_lea
+from ...values import ErrorCollector, RowReader, age_band
+from ...warehouse import Load, register_raw_table
 
 SOURCE = "csww_return"
 NAME_RE = re.compile(r"^csww_(E0[689]\d{6}|E10\d{6})_(\d{4})\.xml$", re.I)

@@ -6,25 +6,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ..reference_data import local_authorities
-from ..warehouse import Load, register_raw_table
-from .core import (
-    ErrorCollector,
-    Pseudonymiser,
-    RowReader,
-    check_columns_generic,
-    clean_text,
-    read_csv,
-    read_xlsx,
-    sha256_of,
-)
-from .core import (
-    ethnicity as _ethnicity,
-)
-from .core import (
-    unique as _unique,
-)
-from .council_hr import ROLES
+from ...io import read_csv, read_xlsx, sha256_of
+from ...pseudonymise import Pseudonymiser
+from ...reference_data import local_authorities
+from ...values import ErrorCollector, RowReader, clean_text
+from ...warehouse import Load, register_raw_table
+from ..base import check_columns_generic
+from ..base import ethnicity as _ethnicity
+from ..base import unique as _unique
+from ..council_hr.loader import ROLES
 
 SOURCE = "agency_use"
 NAME_RE = re.compile(r"^agency_(E0[689]\d{6}|E10\d{6})_(\d{4})-Q([1-4])\.(csv|xlsx)$", re.I)

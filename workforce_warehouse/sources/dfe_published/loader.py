@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..warehouse import Load, register_raw_table
-from .core import ErrorCollector, RowReader, read_csv, sha256_of
+from ...io import read_csv, sha256_of
+from ...values import ErrorCollector, RowReader
+from ...warehouse import Load, register_raw_table
 
 SOURCE = "dfe_published"
 SYMBOLS = ("c", "x", "z", "u", "low")

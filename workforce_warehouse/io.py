@@ -1,0 +1,106 @@
+"""Reading landing files: bytes, encodings, CSV and workbook sheets, and their sha256."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class FileNotReady(Exception):
+    """A file that looks half-copied (a workbook that does not open yet): retried later."""
+
+
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file's bytes, remembered while its size and modification time stay the same."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def normalise_header(name: Any) -> str:
+    text = "" if name is None else str(name)
+    text = text.replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+@dataclass
+class Sheet:
+    """One table of a file: normalised headers and rows numbered as a person sees them in Excel."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, dict[str, Any]]]
+
+
+def read_csv(path: Path, sheet_name: str = "") -> Sheet:
+    text, _ = decode_text(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return Sheet(sheet_name, [], [])
+    headers = [normalise_header(h) for h in header]
+    rows = []
+    for i, rec in enumerate(reader, start=2):
+        if not any(str(v).strip() for v in rec):
+            continue
+        rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+    return Sheet(sheet_name, headers, rows)
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise FileNotReady(f"the workbook does not open ({exc.__class__.__name__}: {exc})") from exc
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            it = ws.iter_rows(values_only=True)
+            try:
+                header = next(it)
+            except StopIteration:
+                sheets.append(Sheet(ws.title, [], []))
+                continue
+            headers = [normalise_header(h) for h in header]
+            rows = []
+            for i, rec in enumerate(it, start=2):
+                if rec is None or not any(v is not None and str(v).strip() != "" for v in rec):
+                    continue
+                rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+            sheets.append(Sheet(ws.title, headers, rows))
+    finally:
+        wb.close()
+    return sheets
+
+
+# --------------------------------------------------------------------------------------------------
+# Values
