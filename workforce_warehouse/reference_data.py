@@ -34,6 +34,12 @@ def _without_welsh(value: str) -> str:
     )
 
 
+def _slash_as_or(value: str) -> str:
+    # The 2011 census wording ("Asian/Asian British: Indian") is also written "Asian or Asian British: Indian"
+    # or "Asian / Asian British: Indian": "/" reads as " or ", spaces around "/" are ignored.
+    return _norm_label(re.sub(r"\s*/\s*", " or ", value))
+
+
 @dataclass(frozen=True)
 class LocalAuthority:
     la_code: str
@@ -86,7 +92,11 @@ class EthnicityCodes:
         v = str(value).strip()
         if v.upper() in self.codes:
             return v.upper()
-        hit = self.by_label.get(_norm_label(v)) or self.by_label.get(_without_welsh(v))
+        hit = (
+            self.by_label.get(_norm_label(v))
+            or self.by_label.get(_without_welsh(v))
+            or self.by_label.get(_slash_as_or(v))
+        )
         if hit:
             return hit
         if la_code:
@@ -108,6 +118,10 @@ def ethnicity_codes() -> EthnicityCodes:
             if label:
                 by_label[_norm_label(label)] = code
                 by_label[_without_welsh(label)] = code
+        label_2011 = r.get("ons_2011_label") or ""
+        if label_2011:
+            by_label.setdefault(_norm_label(label_2011), code)
+            by_label.setdefault(_slash_as_or(label_2011), code)
     local = {}
     for r in _read_seed("ethnicity_local_labels"):
         local[(r["la_code"], _norm_label(r["local_label"]))] = r["code"]
