@@ -29,31 +29,22 @@ class Check:
     params: dict = field(default_factory=dict)
 
 
-RAW_HR_TABLES = (
-    "hr_staff",
-    "hr_recruitment",
-    "hr_casework",
-    "hr_cpd",
-    "hr_asye",
-    "hr_survey",
-    "csww_worker",
-    "csww_return",
-    "agency_engagement",
-    "dfe_headline",
-    "dfe_role_ethnicity",
-)
-
-
 def _row_counts_query() -> str:
-    parts = [f"select load_id, count(*) as n from raw.{t} group by load_id" for t in RAW_HR_TABLES]
-    # dfe files are stored long (one row per measure): their load log counts file rows, so they are left out.
+    """Every registered source's raw tables hold one row per accepted file row, except sources that store
+    a file long (the DfE's published files: one row per measure; their load log counts file rows)."""
+    from workforce_warehouse import sources
+    from workforce_warehouse.warehouse import RAW_TABLE_SOURCES
+
+    per_row = sorted(s.name for s in sources.SOURCES if s.rows_match_load_log)
+    tables = sorted(t for t, s in RAW_TABLE_SOURCES.items() if s in per_row)
+    parts = [f"select load_id, count(*) as n from raw.{t} group by load_id" for t in tables]
     return f"""
         with counted as ({" union all ".join(parts)})
         select l.load_id, l.file_name, l.la_code as council, l.source, l.dataset, l.rows_loaded,
                coalesce(c.n, 0) as rows_in_raw, coalesce(c.n, 0) - l.rows_loaded as difference
         from raw.load_log as l
         left join counted as c using (load_id)
-        where l.outcome = 'loaded' and l.source <> 'dfe_published'
+        where l.outcome = 'loaded' and l.source in ({", ".join(f"'{s}'" for s in per_row)})
     """
 
 

@@ -14,7 +14,8 @@ from .defs.ingest.assets import load_landing_files
 from .defs.publish.assets import published
 from .defs.quality.assets import data_quality
 from .defs.resources import WarehouseResource
-from .defs.schedules import landing_sensor, nightly_schedule
+from .defs.schedules import nightly_schedule
+from .defs.sensors import landing_sensor
 
 refresh_job = dg.define_asset_job(
     name="refresh",

@@ -77,23 +77,11 @@ def preflight(settings: Settings) -> list[Path]:
 
 
 def new_files(settings: Settings, files: list[Path]) -> list[Path]:
-    import duckdb
-
+    """The landing files whose bytes the warehouse has not loaded (all of them when there is no warehouse)."""
     from .io import sha256_of
+    from .warehouse import read_loaded_files
 
-    if not settings.warehouse_path.exists():
-        return files
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        done = set(
-            con.execute(
-                "select file_name, file_sha256 from raw.load_log where outcome in ('loaded', 'superseded')"
-            ).fetchall()
-        )
-    except duckdb.Error:
-        done = set()
-    finally:
-        con.close()
+    done = read_loaded_files(settings.warehouse_path)
     return [f for f in files if (f.name, sha256_of(f)) not in done]
 
 
@@ -189,7 +177,7 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
     if checks:
         res = checks["results"]
         dbt = [r for r in res if r["check_type"] == "dbt_test"]
-        gx = [r for r in res if r["check_type"] != "dbt_test"]
+        gx = [r for r in res if r["check_type"] == "great_expectations"]
         _say(
             f"  dbt tests: {sum(r['outcome'] == 'pass' for r in dbt)} passed, "
             f"{sum(r['outcome'] != 'pass' for r in dbt)} failed"
@@ -220,21 +208,24 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
             _say(f"    {b['check_name']} on {where}: {b['message'][:400]}")
         _say(f"  attempt's manifest: {pub.get('manifest')}")
         return EXIT_BLOCKED
-    # The run failed before publishing: say where.
-    if result is not None:
+    # The run failed before publishing: say where, and why by the kind of error recorded.
+    failure = pipeline.failure_of(settings, run_id)
+    if failure is not None:
+        _say(f"  failed in the {failure['stage']} stage: {failure['message'][:1500]}")
+        if failure["kind"] == "configuration":
+            return EXIT_CONFIG
+    elif result is not None:
         for ev in result.all_events:
             if ev.is_failure and ev.event_specific_data is not None:
                 err = getattr(ev.event_specific_data, "error", None)
                 if err is not None:
                     _say(f"  failed in {ev.step_key}: {err.message.strip()[:1500]}")
-                    if "ConfigError" in (err.cls_name or "") or "ConfigError" in (err.message or ""):
-                        return EXIT_CONFIG
     _say("  NOT published: the refresh failed before publishing; the previous published copy is unchanged.")
     return EXIT_BLOCKED
 
 
 def cmd_status(args) -> int:
-    import duckdb
+    from .warehouse import WarehouseBusy, chase_list
 
     try:
         settings = load_settings(args.home)
@@ -256,22 +247,16 @@ def cmd_status(args) -> int:
         _say("  none yet")
     if settings.warehouse_path.exists():
         try:
-            con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-        except duckdb.IOException:
+            rows = chase_list(settings.warehouse_path)
+        except WarehouseBusy:
             _say("The warehouse is being written by a refresh; try again in a moment.")
             return EXIT_LOCKED
-        try:
-            rows = con.execute("""select la_code, source, dataset, period_label, status, coalesce(file, ''),
-                                         coalesce(message, '')
-                                  from marts.submissions
-                                  where is_latest and status <> 'loaded' order by la_code, source, dataset, period_end""").fetchall()
+        if rows is None:
+            _say("Chase list: not built yet (run a refresh).")
+        else:
             _say("Chase list (not loaded):" if rows else "Chase list: every expected submission is loaded.")
             for r in rows:
                 _say(f"  {r[0]} {r[1]}/{r[2]} {r[3]}: {r[4]} {r[5]} {r[6][:160]}")
-        except duckdb.Error:
-            _say("Chase list: not built yet (run a refresh).")
-        finally:
-            con.close()
     _say("Quarantined files:")
     errs = sorted(settings.quarantine.rglob("*.errors.csv"))
     for e in errs:
@@ -287,7 +272,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_withdraw(args) -> int:
-    import duckdb
+    from .sources import sources_named
+    from .warehouse import withdraw_loads
 
     try:
         settings = load_settings(args.home)
@@ -297,31 +283,19 @@ def cmd_withdraw(args) -> int:
     if not settings.warehouse_path.exists():
         _say("There is no warehouse yet: nothing to withdraw.")
         return EXIT_CONFIG
-    source = {"dfe_census": "csww_return"}.get(args.source, args.source)
+    chosen = sources_named(args.source) if args.source else None
     try:
         lock = WarehouseLock(settings).acquire("withdraw")
     except LockHeld as exc:
         _say(str(exc))
         return EXIT_LOCKED
     try:
-        con = duckdb.connect(str(settings.warehouse_path))
-        where, params = ["la_code = ?", "not withdrawn", "outcome = 'loaded'"], [args.la.upper()]
-        if args.period:
-            where.append("period_end = ?")
-            params.append(dt.date.fromisoformat(args.period))
-        if source:
-            where.append("source = ?")
-            params.append(source)
-        n = con.execute(
-            f"update raw.load_log set withdrawn = true, withdrawn_at = now()::timestamp "
-            f"where {' and '.join(where)} returning load_id",
-            params,
-        ).fetchall()
-        con.close()
+        period = dt.date.fromisoformat(args.period) if args.period else None
+        n = withdraw_loads(settings.warehouse_path, args.la.upper(), period, chosen)
     finally:
         lock.release()
     _say(
-        f"Withdrew {len(n)} load(s) of {args.la.upper()}. The next refresh removes their rows from every mart "
+        f"Withdrew {n} load(s) of {args.la.upper()}. The next refresh removes their rows from every mart "
         "and published file; the load log keeps the record."
     )
     return EXIT_OK
@@ -356,6 +330,13 @@ def cmd_serve(args) -> int:
     return subprocess.call(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
 
 
+def source_choices() -> list[str]:
+    """Every registered source, and every landing folder (standing for the sources it holds)."""
+    from .sources import folders, names
+
+    return list(dict.fromkeys([*names(), *folders()]))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="workforce-warehouse",
@@ -381,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("withdraw", help="withdraw a council's loads (all, or one period or source)")
     w.add_argument("--la", required=True)
     w.add_argument("--period", help="period end YYYY-MM-DD")
-    w.add_argument("--source", choices=["council_hr", "csww_return", "dfe_census", "agency_use"])
+    w.add_argument(
+        "--source", choices=source_choices(), help="a source, or a landing folder (all its sources)"
+    )
     w.add_argument("--home")
     w.set_defaults(func=cmd_withdraw)
     sv = sub.add_parser("serve", help="the Dagster UI with the schedule and the landing sensor")

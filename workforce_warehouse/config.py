@@ -15,7 +15,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
-SOURCES = ("council_hr", "dfe_census", "agency_use")
 MIN_KEY_LENGTH = 32
 
 
@@ -69,8 +68,8 @@ class Settings:
         try:
             for d in (self.landing, self.quarantine, self.warehouse_dir, self.published, self.logs):
                 d.mkdir(parents=True, exist_ok=True)
-            for s in SOURCES:
-                (self.landing / s).mkdir(exist_ok=True)
+            for folder in landing_folders():
+                (self.landing / folder).mkdir(exist_ok=True)
             # The analysts' warehouse and the quarantine hold pseudonymised person-level rows: owner only.
             for d in (self.warehouse_dir, self.quarantine):
                 d.chmod(0o700)
@@ -82,6 +81,13 @@ class Settings:
 
     def row_threshold(self, source: str) -> float:
         return self.row_error_threshold_pct.get(source, 0.0)
+
+
+def landing_folders() -> list[str]:
+    """The landing sub-folders, one or more sources each (the registry in sources/)."""
+    from .sources import folders
+
+    return folders()
 
 
 def _float_env(name: str, default: float) -> float:
@@ -114,7 +120,9 @@ def load_settings(home: str | Path | None = None) -> Settings:
         raise ConfigError(
             f"WORKFORCE_SUPPRESSION_THRESHOLD must be a whole number of at least 1, got {threshold_raw!r}"
         ) from exc
-    row_thresholds = {s: _float_env(f"WORKFORCE_ROW_ERROR_THRESHOLD_PCT_{s.upper()}", 0.0) for s in SOURCES}
+    row_thresholds = {
+        f: _float_env(f"WORKFORCE_ROW_ERROR_THRESHOLD_PCT_{f.upper()}", 0.0) for f in landing_folders()
+    }
     return Settings(
         home=home_path,
         key=key,

@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .config import PROJECT_DIR, Settings
+from .config import PROJECT_DIR, ConfigError, Settings
 from .ingest import IngestSummary, ingest
 from .quality import CheckResult, dbt_results, gx_home, run_gx_checks, write_data_quality
 from .submissions import Submission
-from .warehouse import connect, ensure_raw_schema
+from .warehouse import connect
 
 MANIFEST = PROJECT_DIR / "target" / "manifest.json"
 
@@ -32,6 +32,26 @@ def run_dir(settings: Settings, run_id: str) -> Path:
 
 def record(settings: Settings, run_id: str, stage: str, data: dict) -> None:
     (run_dir(settings, run_id) / f"{stage}.json").write_text(json.dumps(data, indent=1, default=str))
+
+
+def record_failure(settings: Settings, run_id: str, stage: str, exc: BaseException) -> None:
+    """Record why a stage stopped, by the error's kind: the CLI picks its exit code from `kind`."""
+    kind = "configuration" if isinstance(exc, ConfigError) else "failure"
+    record(
+        settings,
+        run_id,
+        f"{stage}.failed",
+        {"kind": kind, "error": exc.__class__.__name__, "message": str(exc)},
+    )
+
+
+def failure_of(settings: Settings, run_id: str) -> dict | None:
+    """The first recorded stage failure of a run, if any."""
+    for stage in ("load", "dbt", "checks", "publish"):
+        rec = read_record(settings, run_id, f"{stage}.failed")
+        if rec:
+            return rec | {"stage": stage}
+    return None
 
 
 def read_record(settings: Settings, run_id: str, stage: str) -> dict | None:
@@ -97,14 +117,6 @@ def load_stage(
         },
     )
     return summary
-
-
-def ensure_schema(settings: Settings) -> None:
-    con = connect(settings.warehouse_path)
-    try:
-        ensure_raw_schema(con)
-    finally:
-        con.close()
 
 
 def checks_stage(

@@ -214,7 +214,7 @@ def published_checks(frames: dict[str, pd.DataFrame], threshold: int) -> list[Ch
         out.append(
             CheckResult(
                 "published_no_small_counts",
-                "great_expectations",
+                "publish_check",
                 "published",
                 t,
                 None,

@@ -24,7 +24,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 @dataclass
 class CheckResult:
     check_name: str
-    check_type: str  # dbt_test | great_expectations
+    check_type: str  # dbt_test | great_expectations | publish_check (the publish step's own scan)
     layer: str
     table_name: str
     council: str | None
@@ -166,7 +166,7 @@ class GxRunner:
         self.datasource = self.context.data_sources.add_or_update_pandas("warehouse")
         self._assets: dict[str, object] = {}
 
-    def validate(self, check, frame: pd.DataFrame, batch_label: str = "all"):
+    def validate(self, check, frame: pd.DataFrame):
         import great_expectations as gx
 
         name = f"{check.layer}__{check.name}"

@@ -10,7 +10,6 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from .config import SEEDS_DIR
 
@@ -127,6 +126,3 @@ def ethnicity_codes() -> EthnicityCodes:
         local[(r["la_code"], _norm_label(r["local_label"]))] = r["code"]
     return EthnicityCodes(by_label, frozenset(csww), frozenset(codes), local)
 
-
-def seed_path(name: str) -> Path:
-    return SEEDS_DIR / f"{name}.csv"

@@ -1,7 +1,7 @@
 """A council's submission for a period: the unit that Dagster partitions loads by.
 
 Every council file names its LA code and its period (inputs-common.md, Landing folder), so the file name
-alone says which submission it belongs to:
+alone says which submission it belongs to (each source's `identify`, sources/):
 
     hr_E09000002_2024-09-30.xlsx / hr_E09000002_2024-09-30_staff.csv   -> E09000002_2024-09-30
     csww_E09000002_2024.xml   (census reference date 30 September)     -> E09000002_2024-09-30
@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from .sources import agency_use, council_hr, csww_return
-from .warehouse import RAW_TABLE_SOURCES
+from .sources import identify, raw_tables_of, source_of  # noqa: F401  (re-exported for orchestration)
+from .sources.base import ISO_DATE, LA_CODE
 
-KEY_RE = re.compile(r"^(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})$")
+KEY_RE = re.compile(f"^{LA_CODE}_{ISO_DATE}$")
 
 
 @dataclass(frozen=True, order=True)
@@ -49,41 +49,12 @@ class Submission:
             raise ValueError(f"{key!r} is not a submission key: {m[2]} is not a date") from exc
 
 
-def source_of(path: str) -> str | None:
-    """Which loader a landing file goes to: from its folder (`council_hr/...`) when the path has one,
-    else from its name. None: a file no loader accepts (an unpartitioned run reports and quarantines it)."""
-    parts = PurePath(path).parts
-    folder, low = (parts[0] if len(parts) > 1 else ""), parts[-1].lower()
-    if folder == "dfe_census" or (
-        not folder
-        and (low.startswith("csww_") or low.endswith(".csv") and not low.startswith(("hr_", "agency_")))
-    ):
-        return csww_return.SOURCE if low.endswith(".xml") else "dfe_published"
-    if folder == "council_hr" or (not folder and low.startswith("hr_")):
-        return council_hr.SOURCE
-    if folder == "agency_use" or (not folder and low.startswith("agency_")):
-        return agency_use.SOURCE
-    return None
-
-
-def submission_of(name: str) -> Submission | None:
+def submission_of(name: str | PurePath) -> Submission | None:
     """The submission a landing file belongs to, or None (DfE published files, names that do not parse)."""
-    name = PurePath(name).name
-    if parsed := council_hr.parse_name(name):
-        la, period_text, _ = parsed
-        try:
-            return Submission(la, council_hr.parse_period(period_text))
-        except ValueError:
-            return None
-    if parsed := csww_return.parse_name(name):
-        la, year = parsed
-        return Submission(la, dt.date(year, 9, 30))
-    if parsed := agency_use.parse_name(name):
-        la, year, quarter = parsed
-        return Submission(la, agency_use.quarter_bounds(year, quarter)[1])
-    return None
-
-
-def raw_tables_of(sources: set[str]) -> set[str]:
-    """The raw data tables the loaders of these sources write."""
-    return {t for t, s in RAW_TABLE_SOURCES.items() if s in sources}
+    found = identify(name)
+    if found is None:
+        return None
+    fid = found[1]
+    if fid.la_code is None or fid.period_end is None:
+        return None
+    return Submission(fid.la_code, fid.period_end)

@@ -198,7 +198,7 @@ def commit_loads(
             _record_errors(con, load_id, load.rejected)
         for source, dataset, la_code, period_end in supersede:
             for old_id, _ in active_loads(con, source, dataset, la_code, period_end):
-                _retire(con, old_id, None, _table_of(source, dataset))
+                _retire(con, old_id, None, None, source)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -206,15 +206,11 @@ def commit_loads(
     return ids
 
 
-def _table_of(source: str, dataset: str) -> str | None:
-    from .sources import table_for
-
-    return table_for(source, dataset)
-
-
-def _retire(con, old_id: int, new_id: int | None, table: str | None) -> None:
-    if table:
-        con.execute(f"DELETE FROM raw.{table} WHERE load_id = ?", [old_id])
+def _retire(con, old_id: int, new_id: int | None, table: str | None, source: str | None = None) -> None:
+    """Mark a load superseded and delete its raw rows (from `table`, or from every raw table of `source`)."""
+    tables = [table] if table else [t for t, s in RAW_TABLE_SOURCES.items() if s == source]
+    for t in tables:
+        con.execute(f"DELETE FROM raw.{t} WHERE load_id = ?", [old_id])
     con.execute(
         "UPDATE raw.load_log SET outcome = 'superseded', superseded_by = ? WHERE load_id = ?",
         [new_id, old_id],
@@ -246,6 +242,19 @@ def _replace_rows(con, load: Load, load_id: int) -> None:
             )
 
 
+def loaded_files(con) -> set[tuple[str, str]]:
+    """(file name, sha256) of every file whose bytes the warehouse has loaded (now or before a resubmission):
+    the same bytes again change nothing."""
+    try:
+        return set(
+            con.execute(
+                "SELECT file_name, file_sha256 FROM raw.load_log WHERE outcome IN ('loaded', 'superseded')"
+            ).fetchall()
+        )
+    except duckdb.CatalogException:  # a warehouse with no raw layer yet
+        return set()
+
+
 def log_outcome(con, load: Load) -> int:
     """Record a rejected / waiting file in the load log (no data rows)."""
     con.execute("BEGIN TRANSACTION")
@@ -270,3 +279,64 @@ def clear_waiting(con, file_name: str) -> None:
         "DELETE FROM raw.load_log WHERE file_name = ? AND outcome IN ('waiting_for_staff', 'not_ready')",
         [file_name],
     )
+
+
+class WarehouseBusy(Exception):
+    """Another process is writing the warehouse file (DuckDB has one writer per file)."""
+
+
+def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        raise WarehouseBusy(str(exc)) from exc
+
+
+def read_loaded_files(path: Path) -> set[tuple[str, str]]:
+    """`loaded_files` of a warehouse file, opened read-only (empty when there is none yet)."""
+    if not path.exists():
+        return set()
+    con = _read_only(path)
+    try:
+        return loaded_files(con)
+    finally:
+        con.close()
+
+
+def chase_list(path: Path) -> list[tuple] | None:
+    """The latest line of every expected submission that is not loaded (the `submissions` mart), or None
+    before the marts are built."""
+    con = _read_only(path)
+    try:
+        return con.execute(
+            """select la_code, source, dataset, period_label, status, coalesce(file, ''), coalesce(message, '')
+               from marts.submissions
+               where is_latest and status <> 'loaded'
+               order by la_code, source, dataset, period_end"""
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def withdraw_loads(path: Path, la_code: str, period_end: dt.date | None, sources: list[str] | None) -> int:
+    """Mark a council's loaded files withdrawn (all, or one period end, or some sources). Their rows leave
+    every mart at the next refresh; the load log keeps the record. Returns how many loads were withdrawn."""
+    where, params = ["la_code = ?", "not withdrawn", "outcome = 'loaded'"], [la_code]
+    if period_end is not None:
+        where.append("period_end = ?")
+        params.append(period_end)
+    if sources is not None:
+        where.append("list_contains(?, source)")
+        params.append(sources)
+    con = duckdb.connect(str(path))
+    try:
+        rows = con.execute(
+            "update raw.load_log set withdrawn = true, withdrawn_at = now()::timestamp "
+            f"where {' and '.join(where)} returning load_id",
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+    return len(rows)

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 from conftest import PROJECT
 
-from orchestration.defs.schedules import scan_landing
+from orchestration.defs.sensors import scan_landing
 
 
 def test_definitions_load_and_wire_the_lineage():
@@ -306,7 +306,7 @@ def test_sensor_run_for_a_known_council_rebuilds_only_what_depends_on_the_file(t
 
 
 def test_plan_runs_groups_a_waiting_file_with_its_submission_and_batches_a_flood():
-    from orchestration.defs.schedules import plan_runs
+    from orchestration.defs.sensors import plan_runs
 
     # casework arrived earlier (triggered then, waiting for staff); staff arrives now: the run loads both
     complete = [

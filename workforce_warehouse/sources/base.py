@@ -1,17 +1,164 @@
-"""What every source shares: the LA-code and period rules, column checks, the row-error threshold."""
+"""What every source shares: the Source protocol, the LA-code and period rules, column checks and the
+row-error threshold.
+
+A source is one kind of landing file (council HR extracts, CSWW census returns, the DfE's published
+files, agency returns). Each lives in its own package beside this module and declares, in one place, its
+landing folder, how its files are named and identified, the raw tables it writes and how it validates a
+batch of files. The ingest step (`..ingest`) only walks the registry (`sources/__init__.py`): for each file
+it asks the source whether the file is ready and valid, then commits or quarantines what the source says.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..io import Sheet
-from ..pseudonymise import NEVER_STORED
-from ..values import ErrorCollector, RowReader, clean_text
+from ..io import Sheet, workbook_opens
+from ..pseudonymise import NEVER_STORED, Pseudonymiser
+from ..values import ErrorCollector, RowError, RowReader, clean_text
+
+if TYPE_CHECKING:
+    from ..warehouse import Load
 
 # An ONS code of a local authority with social care responsibilities (inputs-common.md): E06, E08, E09 or
-# E10 followed by 6 digits. ASCII digits only, so full-width digits in a name never pass.
+# E10 followed by 6 digits. ASCII digits only ([0-9], not \d), so full-width digits never pass.
 LA_CODE = r"(E0[689][0-9]{6}|E10[0-9]{6})"
+LA_CODE_RE = re.compile(f"^{LA_CODE}$")
+ISO_DATE = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+
+
+def name_pattern(template: str) -> re.Pattern:
+    """A file-name pattern from a template: `<LA>` is an LA code, `<DATE>` a YYYY-MM-DD date (ASCII digits
+    only), matched case-insensitively against the whole name."""
+    return re.compile("^" + template.replace("<LA>", LA_CODE).replace("<DATE>", ISO_DATE) + "$", re.I)
+
+
+@dataclass(frozen=True)
+class FileId:
+    """What a file's name says: its source, council, period and dataset (None: several, or not named)."""
+
+    source: str
+    la_code: str | None = None
+    period_end: dt.date | None = None
+    period_label: str | None = None
+    dataset: str | None = None
+    # the first day on which a file for this period can exist (a period in the future is a file error)
+    not_before: dt.date | None = None
+    # a file-level problem found while reading the name (e.g. a period end that is not a real date)
+    problem: tuple[str, str, str] | None = None  # (rule, value, message)
+
+
+@dataclass
+class FileResult:
+    """What a source decided about one file of a batch: loads to commit, errors to quarantine it with, or a
+    reason to wait. `retire` lists identities (source, dataset, la_code, period_end) the commit retires."""
+
+    path: Path
+    fid: FileId
+    loads: list[Load] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    waiting: str | None = None
+    retire: list[tuple[str, str, str | None, dt.date | None]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.loads) and self.waiting is None
+
+
+@dataclass
+class Batch:
+    """Files a source validates together (one council HR extract; otherwise one file) and any context the
+    source read from the warehouse for them (e.g. the staff already loaded)."""
+
+    files: list[tuple[Path, FileId]]
+    context: Any = None
+
+
+def file_error(path: Path, rule: str, message: str, value: str = "") -> RowError:
+    return RowError(path.name, "", None, "", value, rule, message)
+
+
+def accept_rows(bad_rows: int, rows_total: int, threshold_pct: float) -> bool:
+    """The row-error threshold rule (inputs-common.md, Bad input): by default any row error rejects the
+    file; a per-source setting may load the valid rows while errors stay at or under a percentage."""
+    if not bad_rows:
+        return True
+    return rows_total > 0 and 100.0 * bad_rows / rows_total <= threshold_pct
+
+
+class Source:
+    """One kind of landing file. Subclasses set the attributes and implement `identify` and `parse`."""
+
+    name: str  # the load log's `source`
+    folder: str  # landing/<folder>
+    pattern: str  # file-name pattern, as a person reads it in a message
+    description: str = ""
+    whole_file_dataset: str = ""  # the load log's dataset for a file rejected as a whole
+    rows_match_load_log: bool = True  # False: the raw tables store a file's rows long (one per measure)
+
+    def identify(self, name: str) -> FileId | None:
+        """The file's identity from its name, or None when the name is not one of this source's."""
+        raise NotImplementedError
+
+    def check(self, path: Path, fid: FileId, today: dt.date) -> list[RowError]:
+        """File-level rules on the name alone: the LA code is in the reference list, the period is not in
+        the future, and any problem `identify` found."""
+        from ..reference_data import local_authorities
+
+        errors = []
+        if fid.problem:
+            rule, value, message = fid.problem
+            errors.append(file_error(path, rule, message, value))
+        if fid.la_code is not None and fid.la_code not in local_authorities():
+            errors.append(
+                file_error(
+                    path,
+                    "la_code",
+                    f"{fid.la_code} is not a local authority in the reference list (seeds/local_authorities.csv)",
+                    fid.la_code,
+                )
+            )
+        if fid.not_before is not None and fid.not_before > today:
+            errors.append(file_error(path, "period_in_future", *self.future(fid)))
+        return errors
+
+    def future(self, fid: FileId) -> tuple[str, str]:
+        """(message, value) for a file whose period is in the future."""
+        return f"the period {fid.period_label} is in the future", fid.period_label or ""
+
+    def not_ready(self, path: Path) -> str | None:
+        """Why a file looks half-copied (retried later), or None. A workbook must open as a whole zip."""
+        if path.suffix.lower() == ".xlsx" and not workbook_opens(path):
+            return "the workbook does not open (yet)"
+        return None
+
+    def batches(self, files: list[tuple[Path, FileId]], con) -> list[Batch]:
+        """How files are validated together; by default each file on its own."""
+        return [Batch([f]) for f in files]
+
+    def parse(
+        self, batch: Batch, pseudo: Pseudonymiser, today: dt.date, threshold_pct: float
+    ) -> list[FileResult]:
+        """Read and validate a batch (in a worker process): one FileResult per file. Must not write."""
+        raise NotImplementedError
+
+    def after_commit(self, con, result: FileResult, progress) -> None:
+        """Called after a file's loads are committed (e.g. re-validate datasets that depend on it)."""
+
+    def single(self, path: Path, fid: FileId, loads: list[Load], errors: list[RowError]) -> list[FileResult]:
+        """The common one-file result: loads when accepted, else the errors that reject the file."""
+        if loads:
+            return [FileResult(path, fid, loads=loads)]
+        return [FileResult(path, fid, errors=errors)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared row and column checks
+# --------------------------------------------------------------------------------------------------
 
 
 def check_columns_generic(

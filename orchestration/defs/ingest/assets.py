@@ -54,7 +54,9 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
         # (a bad file is quarantined, not raised), and configuration errors are not retried.
         raise dg.RetryRequested(max_retries=3, seconds_to_wait=15) from exc
     except ConfigError as exc:
-        raise dg.Failure(description=f"ConfigError: {exc}", allow_retries=False) from exc
+        # the CLI's exit code comes from the type of the error, recorded with the run (pipeline.record_failure)
+        pipeline.record_failure(settings, context.run_id, "load", exc)
+        raise dg.Failure(description=f"Configuration error: {exc}", allow_retries=False) from exc
     meta = {
         "loaded": len(summary.of("loaded")),
         "rejected": len(summary.of("rejected")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 from ...io import read_csv, read_xlsx, sha256_of
@@ -11,13 +10,13 @@ from ...pseudonymise import Pseudonymiser
 from ...reference_data import local_authorities
 from ...values import ErrorCollector, RowReader, clean_text
 from ...warehouse import Load, register_raw_table
-from ..base import check_columns_generic
+from ..base import check_columns_generic, name_pattern
 from ..base import ethnicity as _ethnicity
 from ..base import unique as _unique
 from ..council_hr.loader import ROLES
 
 SOURCE = "agency_use"
-NAME_RE = re.compile(r"^agency_(E0[689]\d{6}|E10\d{6})_(\d{4})-Q([1-4])\.(csv|xlsx)$", re.I)
+NAME_RE = name_pattern(r"agency_<LA>_([0-9]{4})-Q([1-4])\.(csv|xlsx)")
 PATTERN = "agency_<LA code>_<YYYY>-Q<n>.csv or .xlsx"
 REQUIRED = (
     "engagement_id",

@@ -8,7 +8,6 @@ employee of the same extract's staff dataset.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +24,15 @@ from ...values import (
     period_start_for,
 )
 from ...warehouse import Load, register_raw_table
-from ..base import check_columns_generic
+from ..base import check_columns_generic, name_pattern
 from ..base import ethnicity as _ethnicity
 from ..base import unique as _unique
 
 SOURCE = "council_hr"
 DATASETS = ("staff", "recruitment", "casework", "cpd", "asye", "survey")
 DEPENDENT = ("casework", "cpd", "asye")
-WORKBOOK_RE = re.compile(r"^hr_(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})\.xlsx$", re.I)
-CSV_RE = re.compile(r"^hr_(E0[689]\d{6}|E10\d{6})_(\d{4}-\d{2}-\d{2})_([a-z]+)\.csv$", re.I)
+WORKBOOK_RE = name_pattern(r"hr_<LA>_<DATE>\.xlsx")
+CSV_RE = name_pattern(r"hr_<LA>_<DATE>_([a-z]+)\.csv")
 PATTERNS = "hr_<LA code>_<YYYY-MM-DD>.xlsx or hr_<LA code>_<YYYY-MM-DD>_<dataset>.csv"
 
 ROLES = (
