@@ -56,19 +56,28 @@
 {%- endmacro %}
 
 
-{#- period_label(period_end): '2024-25' for a year ending 31 March 2025, '2024' for 30 September 2024
-    (the census year), else 'year to YYYY-MM-DD' for monthly or quarterly extracts. -#}
-{% macro period_label(period_end) -%}
-    case
+{#- period_label(period_end, kind='year'): THE period label, the one rule every mart (and the Python loaders'
+    period_label) uses, so one period end always gets one label:
+    - kind 'year' (a 12-month period ending on period_end): '2024-25' for a period ending 31 March 2025 (the
+      financial year), '2024' for one ending 30 September 2024 (the census year of the CSWW return and of an
+      HR extract made for the census), else 'year to YYYY-MM-DD' (monthly or quarterly extracts, e.g.
+      'year to 2024-12-31'), so a label never claims a year the period is not;
+    - kind 'quarter' (an agency return's calendar quarter ending on period_end): '2025-Q1'. -#}
+{% macro period_label(period_end, kind='year') -%}
+    {%- if kind == 'quarter' -%}
+    (year({{ period_end }})::varchar || '-Q' || quarter({{ period_end }})::varchar)
+    {%- else -%}
+    (case
         when month({{ period_end }}) = 3 and day({{ period_end }}) = 31
             then (year({{ period_end }}) - 1)::varchar || '-' || right(year({{ period_end }})::varchar, 2)
         when month({{ period_end }}) = 9 and day({{ period_end }}) = 30 then year({{ period_end }})::varchar
         else 'year to ' || strftime({{ period_end }}, '%Y-%m-%d')
-    end
+    end)
+    {%- endif -%}
 {%- endmacro %}
 
 
-{#- quarter_label(quarter_end): '2025-Q1' for the quarter ending 31 March 2025. -#}
+{#- quarter_label(quarter_end): '2025-Q1' for the quarter ending 31 March 2025 (period_label's quarter kind). -#}
 {% macro quarter_label(quarter_end) -%}
-    year({{ quarter_end }})::varchar || '-Q' || quarter({{ quarter_end }})::varchar
+    {{ period_label(quarter_end, 'quarter') }}
 {%- endmacro %}

@@ -52,13 +52,28 @@ pooled as (
 ),
 
 caps as (
-    -- the cap in force at the quarter end for the region and role (children's social workers)
-    select p.geography_level, p.geography_code, p.quarter_end, p.role,
-        (select c.cap_per_hour from {{ ref('agency_price_caps') }} as c
-         where c.region_code = p.region_code and c.role = p.role and c.effective_from <= p.quarter_end
-         order by c.effective_from desc limit 1) as cap_per_hour
-    from (select distinct geography_level, geography_code, region_code, quarter_end, role from pooled
-          where region_code is not null and role <> 'all') as p
+    -- the cap is looked up once, per engagement, on its start date (int_agency_engagements_assessed, the
+    -- contract's rule); a row shows the cap its capped engagements were held to, or NULL when they were held to
+    -- different caps (a cap changed between their start dates, or an Alliance row spans regions), with the
+    -- lowest and highest beside it
+    select 'Local authority' as geography_level, e.la_code as geography_code, e.quarter_end, e.service, e.role,
+        e.engagement_type, min(e.cap_per_hour) as cap_min, max(e.cap_per_hour) as cap_max
+    from e
+    inner join {{ ref('int_alliance_councils') }} as ac on ac.la_code = e.la_code
+    group by all
+    union all
+    select 'Region', la.region_code, e.quarter_end, e.service, e.role, e.engagement_type,
+        min(e.cap_per_hour), max(e.cap_per_hour)
+    from e
+    inner join {{ ref('int_alliance_councils') }} as ac on ac.la_code = e.la_code
+    inner join {{ ref('local_authorities') }} as la on la.la_code = e.la_code
+    group by all
+    union all
+    select 'Alliance', ac.alliance_code, e.quarter_end, e.service, e.role, e.engagement_type,
+        min(e.cap_per_hour), max(e.cap_per_hour)
+    from e
+    inner join {{ ref('int_alliance_councils') }} as ac on ac.la_code = e.la_code
+    group by all
 ),
 
 dfe as (
@@ -69,12 +84,13 @@ dfe as (
 
 select
     p.geography_level, p.geography_code, p.geography_name, p.la_code, p.region_code,
-    {{ quarter_label('p.quarter_end') }} as quarter, p.quarter_end, {{ quarter_label('p.quarter_end') }} as period_label,
+    {{ period_label('p.quarter_end', 'quarter') }} as quarter, p.quarter_end, {{ period_label('p.quarter_end', 'quarter') }} as period_label,
     p.service, p.role, p.engagement_type,
     p.engagements::bigint as engagements, p.hours::decimal(18, 2) as hours, p.fte::double as fte,
     round(p.spend, 2)::decimal(18, 2) as spend,
     round(p.spend / nullif(p.hours, 0), 2)::decimal(18, 2) as mean_charge_rate,
-    case when p.service = 'children' then c.cap_per_hour end as cap_per_hour,
+    case when c.cap_min = c.cap_max then c.cap_min end::decimal(10, 2) as cap_per_hour,
+    c.cap_min::decimal(10, 2) as cap_per_hour_min, c.cap_max::decimal(10, 2) as cap_per_hour_max,
     p.engagements_over_cap::bigint as engagements_over_cap, p.hours_over_cap::decimal(18, 2) as hours_over_cap,
     round(p.spend_above_cap, 2)::decimal(18, 2) as spend_above_cap,
     p.experience_rule_breaches::bigint as experience_rule_breaches,
@@ -88,7 +104,7 @@ select
     p.councils_included,
     false as suppressed
 from pooled as p
-left join caps as c using (geography_level, geography_code, quarter_end, role)
+left join caps as c using (geography_level, geography_code, quarter_end, service, role, engagement_type)
 left join dfe as d
     on p.geography_level = 'Local authority' and d.geography_code = p.geography_code and d.period_end = p.quarter_end
     and p.service = 'children' and p.role = 'all'

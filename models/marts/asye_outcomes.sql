@@ -71,6 +71,7 @@ from computed as c
 left join councils as k using (geography_level, geography_code, period_end, programme)
 union all by name
 select n.*, {{ period_label('n.period_end') }} as period_label,
-    case when n.ethnic_group in ('BME', 'Black', 'Asian', 'Mixed', 'Other') then 'not_submitted' end as status,
+    -- every row of a missing dataset says so, White, Unknown, Known and Total included (metrics.md)
+    'not_submitted' as status,
     1::bigint as councils_included, false as suppressed
 from not_submitted as n

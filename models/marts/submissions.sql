@@ -53,14 +53,17 @@ missing as (
 
 select 'Local authority' as geography_level, l.la_code as geography_code, la.la_name as geography_name,
     l.la_code, la.region_code, l.source, l.dataset, l.period_end,
-    coalesce(l.period_label, {{ period_label('l.period_end') }}) as period_label,
+    -- one label per period end (macro period_label); a DfE file spans years, so its load log's span stays
+    case when l.period_end is null then l.period_label
+         when l.source = 'agency_use' then {{ period_label('l.period_end', 'quarter') }}
+         else {{ period_label('l.period_end') }} end as period_label,
     l.status, l.file, l.sha256, l.rows::bigint as rows, l.errors::bigint as errors, l.loaded_at, l.message, l.load_id,
     l.is_latest
 from logged as l
 left join {{ ref('local_authorities') }} as la using (la_code)
 union all
 select 'Local authority', m.la_code, la.la_name, m.la_code, la.region_code, m.source, m.dataset, m.period_end,
-    case when m.source = 'agency_use' then {{ quarter_label('m.period_end') }} else {{ period_label('m.period_end') }} end,
+    case when m.source = 'agency_use' then {{ period_label('m.period_end', 'quarter') }} else {{ period_label('m.period_end') }} end,
     'missing', null, null, null, null, null,
     case when m.source = 'council_hr' then 'no ' || m.dataset || ' dataset for this extract: its metrics are not_submitted'
          else 'other councils sent this; this council has not' end,

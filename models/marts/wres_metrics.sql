@@ -22,8 +22,9 @@ wide as (
     group by geography_level, geography_code, period_end, service, metric, breakdown_type, breakdown
 ),
 
--- council rows for metrics whose dataset the extract did not hold (not_submitted) or held with nobody at
--- risk (zeros, too_few)
+-- council rows for metrics whose dataset the extract did not hold: not_submitted, with NULL numerators
+-- and denominators (a missing dataset never looks like a zero). Submitted datasets have their whole grid
+-- of zeros already (int_wres_events_counted).
 metric_datasets as (
     select * from (values
         ('2', 'recruitment', true), ('3', 'casework', false), ('4', 'casework', false), ('5', 'cpd', false),
@@ -32,9 +33,10 @@ metric_datasets as (
 ),
 
 council_services as (
-    select distinct la_code, period_end, service from {{ ref('stg_council_hr__staff') }} where service in ('children', 'adults')
-    union
-    select distinct la_code, period_end, 'all' from {{ ref('stg_council_hr__staff') }}
+    select s.la_code, s.period_end, v.service
+    from {{ ref('stg_council_hr__datasets_submitted') }} as s
+    cross join (values ('children'), ('adults'), ('all')) as v(service)
+    where s.dataset = 'staff'
 ),
 
 expected as (
@@ -86,9 +88,9 @@ likelihoods as (
         geography_level, geography_code, geography_name, la_code, region_code, councils_included, period_end,
         service, metric, breakdown_type, breakdown, breakdown_order, comparison_group, comparison_order,
         case when submitted then num_group end as group_numerator,
-        den_group as group_denominator,
+        case when submitted then den_group end as group_denominator,
         case when submitted then num_white end as white_numerator,
-        den_white as white_denominator,
+        case when submitted then den_white end as white_denominator,
         {{ relative_likelihood_columns(
             'case when submitted then num_group end', 'case when submitted then den_group end',
             'case when submitted then num_white end', 'case when submitted then den_white end') }},

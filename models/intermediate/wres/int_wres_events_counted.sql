@@ -119,15 +119,43 @@ response as (
 m7b as (
     select la_code, period_end, 'all', '7b', ethnic_group, count(*) filter (where harassment_manager), count(*)
     from survey where harassment_manager is not null group by all
+),
+
+counted as (
+    select * from m3
+    union all select * from m2
+    union all select * from m4
+    union all select * from m5
+    union all select * from m6
+    union all select * from m7
+    union all select * from m7a
+    union all select * from m7b
+    union all select * from m8
+),
+
+-- the whole grid (metrics.md, "Zero rows"): for every council and period that sent a metric's dataset,
+-- every service the metric is published for and every group, zeros where nobody is at risk, so pooling
+-- sums over every council that loaded the dataset
+metric_datasets as (
+    select * from (values
+        ('2', 'recruitment', true), ('3', 'casework', false), ('4', 'casework', false), ('5', 'cpd', false),
+        ('6', 'survey', true), ('7', 'survey', true), ('7a', 'survey', true), ('7b', 'survey', true),
+        ('8', 'staff', false)
+    ) as m(metric, dataset, all_services_only)
+),
+
+grid as (
+    select sub.la_code, sub.period_end, v.service, m.metric, g.ethnic_group
+    from submitted as sub
+    inner join metric_datasets as m on m.dataset = sub.dataset
+    cross join (values ('children'), ('adults'), ('all')) as v(service)
+    cross join (values ('White'), ('Mixed'), ('Asian'), ('Black'), ('Other'), ('Unknown')) as g(ethnic_group)
+    where v.service = 'all' or not m.all_services_only
 )
 
-select * from m3
-union all select * from m2
-union all select * from m4
-union all select * from m5
-union all select * from m6
-union all select * from m7
-union all select * from m7a
-union all select * from m7b
-union all select * from m8
-union all select * from response
+select g.la_code, g.period_end, g.service, g.metric, g.ethnic_group,
+    coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator
+from grid as g
+left join counted as c using (la_code, period_end, service, metric, ethnic_group)
+union all
+select * from response
