@@ -217,9 +217,14 @@ def parse_name(name: str) -> tuple[str, str, str | None] | None:
 
 
 def period_label(period_end: dt.date) -> str:
-    """`2024-25` for a period ending 2025-03-31; the label of the financial year the period end falls in."""
-    start_year = period_end.year if period_end.month >= 4 else period_end.year - 1
-    return f"{start_year}-{str(start_year + 1)[-2:]}"
+    """The label of the 12 months ending on `period_end`, by the rule of the dbt macro `period_label`
+    (macros/formulas.sql), so the load log and every mart agree: `2024-25` for a period ending 2025-03-31,
+    `2024` for one ending 2024-09-30 (the census year), else `year to 2024-12-31`."""
+    if (period_end.month, period_end.day) == (3, 31):
+        return f"{period_end.year - 1}-{str(period_end.year)[-2:]}"
+    if (period_end.month, period_end.day) == (9, 30):
+        return str(period_end.year)
+    return f"year to {period_end.isoformat()}"
 
 
 # --------------------------------------------------------------------------------------------------
