@@ -13,8 +13,8 @@ from pathlib import Path, PurePath
 from . import agency_use, council_hr, csww_return, dfe_published
 from .base import FileId, Source
 
-# Order matters within a folder: the first source whose name pattern matches takes the file (a CSWW
-# return's name is checked before the DfE published files' "any other *.csv").
+# A file goes to the first source whose name pattern matches it, sources with a pattern of their own before
+# catch-alls (a CSWW return's or an agency return's name before the DfE published files' "any other *.csv").
 SOURCES: list[Source] = [
     council_hr.SOURCE_DEF,
     csww_return.SOURCE_DEF,
@@ -66,7 +66,8 @@ def identify(path: str | PurePath) -> tuple[Source, FileId] | None:
     else from its name alone. None: no source takes it (it is reported with the pattern it should follow)."""
     parts = PurePath(path).parts
     folder, name = (parts[-2] if len(parts) > 1 else None), parts[-1]
-    for s in SOURCES:
+    # sources with a pattern of their own before catch-alls (the DfE's "any other *.csv")
+    for s in sorted(SOURCES, key=lambda s: s.catch_all):
         if folder is not None and folder in folders() and s.folder != folder:
             continue
         fid = s.identify(name)

@@ -98,6 +98,7 @@ class Source:
     pattern: str  # file-name pattern, as a person reads it in a message
     description: str = ""
     whole_file_dataset: str = ""  # the load log's dataset for a file rejected as a whole
+    catch_all: bool = False  # takes any file of its folder that no other source's pattern takes
     rows_match_load_log: bool = True  # False: the raw tables store a file's rows long (one per measure)
 
     def identify(self, name: str) -> FileId | None:

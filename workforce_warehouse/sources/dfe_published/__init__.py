@@ -14,6 +14,7 @@ class DfePublished(Source):
     folder = "dfe_census"
     pattern = "a DfE published *.csv"
     description = "the DfE's published CSWW statistics (local-authority level)"
+    catch_all = True  # any CSV of the folder that is not a council's return
     rows_match_load_log = False  # one raw row per measure of a file row
 
     def identify(self, name: str) -> FileId | None:
