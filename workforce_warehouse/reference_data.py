@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .config import SEEDS_DIR
 
@@ -126,3 +126,30 @@ def ethnicity_codes() -> EthnicityCodes:
         local[(r["la_code"], _norm_label(r["local_label"]))] = r["code"]
     return EthnicityCodes(by_label, frozenset(csww), frozenset(codes), local)
 
+
+# --------------------------------------------------------------------------------------------------
+# Code lists (seeds/_code_lists.yml, seeds/roles.csv): the loaders validate against the same files dbt loads.
+# --------------------------------------------------------------------------------------------------
+
+
+@cache
+def code_list(seed: str, column: str) -> tuple[str, ...]:
+    """The values of one column of a code-list seed, in file order."""
+    return tuple(r[column] for r in _read_seed(seed))
+
+
+@lru_cache(maxsize=1)
+def social_work_roles() -> tuple[str, ...]:
+    return tuple(r["role"] for r in _read_seed("roles") if r["is_social_work_role"] == "true")
+
+
+@cache
+def datasets_of(source: str) -> tuple[str, ...]:
+    return tuple(r["dataset"] for r in _read_seed("datasets") if r["source"] == source)
+
+
+@cache
+def datasets_naming_staff(source: str) -> tuple[str, ...]:
+    return tuple(
+        r["dataset"] for r in _read_seed("datasets") if r["source"] == source and r["names_staff"] == "true"
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ...io import Sheet, read_csv, read_xlsx, sha256_of
 from ...pseudonymise import Pseudonymiser
+from ...reference_data import code_list, datasets_naming_staff, datasets_of, social_work_roles
 from ...values import (
     ErrorCollector,
     RowReader,
@@ -29,22 +30,16 @@ from ..base import ethnicity as _ethnicity
 from ..base import unique as _unique
 
 SOURCE = "council_hr"
-DATASETS = ("staff", "recruitment", "casework", "cpd", "asye", "survey")
-DEPENDENT = ("casework", "cpd", "asye")
+# Code lists live once, as seeds (seeds/datasets.csv, roles.csv, case_types.csv), read here.
+DATASETS = datasets_of(SOURCE)
+DEPENDENT = datasets_naming_staff(SOURCE)
 WORKBOOK_RE = name_pattern(r"hr_<LA>_<DATE>\.xlsx")
 CSV_RE = name_pattern(r"hr_<LA>_<DATE>_([a-z]+)\.csv")
 PATTERNS = "hr_<LA code>_<YYYY-MM-DD>.xlsx or hr_<LA code>_<YYYY-MM-DD>_<dataset>.csv"
 
-ROLES = (
-    "case_holder",
-    "qualified_no_cases",
-    "senior_practitioner",
-    "first_line_manager",
-    "middle_manager",
-    "senior_manager",
-    "non_qualified",
-)
-SOCIAL_WORK_ROLES = ROLES[:-1]
+ROLES = code_list("roles", "role")
+SOCIAL_WORK_ROLES = social_work_roles()
+CASE_TYPES = code_list("case_types", "case_type")
 LEAVING_REASONS = (
     "resignation",
     "retirement",
@@ -435,7 +430,7 @@ def parse_casework(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_key
         case = r.text("case_id", True)
         _unique(r, seen, case, "case_id", f'case_id "{case}"')
         emp = _employee(r, ctx, staff_keys)
-        ctype = r.code("case_type", ("disciplinary", "fitness_to_practise", "capability", "grievance"), True)
+        ctype = r.code("case_type", CASE_TYPES, True)
         opened = r.date("opened_date", True)
         r.date_within("opened_date", opened, ctx.period_start, ctx.period_end)
         outcome = r.code(
