@@ -31,6 +31,7 @@ PUBLISHED_TABLES = (
     "asye_outcomes",
     "agency_use",
     "census_reconciliation",
+    "pay_offers",
     "submissions",
     "data_quality",
 )

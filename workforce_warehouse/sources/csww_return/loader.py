@@ -1,27 +1,41 @@
 """A council's own CSWW census return: `csww_<LA code>_<YYYY>.xml` (dfe-census.md, part A).
 
-Streamed with iterparse (a return can hold thousands of workers; memory stays flat), then checked
-against the DfE's validation rules. Same method as the London alliance's cleaner (schema rules, then a
-walk of the worker elements), without building the whole document in memory.
+Each collection year's return is read with that year's declared layout (`layouts/<year>.toml`, see
+layout.py): element names, order, required items, codes and decimals are data, not code. The XML is
+streamed with expat (a return can hold thousands of workers; memory stays flat) and is untrusted input:
+a DOCTYPE or entity declaration refuses the file at once, so no DTD, external entity or entity expansion
+is ever processed. Each worker is then checked against the DfE's validation rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
+from xml.parsers import expat
 
 from ...io import sha256_of
 from ...pseudonymise import Pseudonymiser, normalise_swe
 from ...reference_data import ethnicity_codes, la_for_lea
-from ...values import ErrorCollector, RowReader, age_band
+from ...values import (
+    ErrorCollector,
+    RowReader,
+    ValueProblem,
+    age_band,
+    clean_text,
+    parse_date,
+    parse_int,
+    parse_number,
+)
 from ...warehouse import Load, register_raw_table
+from .layout import Item, Layout, known_years, layouts, mismatch_message
 
 SOURCE = "csww_return"
 NAME_RE = re.compile(r"^csww_(E0[689]\d{6}|E10\d{6})_(\d{4})\.xml$", re.I)
 PATTERN = "csww_<LA code>_<YYYY>.xml"
 SHEET = "CSWWWorker"
+CHUNK = 1 << 20
 
 register_raw_table(
     "csww_return",
@@ -38,6 +52,8 @@ register_raw_table(
     ],
     source=SOURCE,
 )
+# One row per worker record. Repeating elements keep every value as a list (NULL when the year's layout
+# does not collect the element, an empty list when the worker has none).
 register_raw_table(
     "csww_worker",
     [
@@ -48,9 +64,9 @@ register_raw_table(
         ("swe_key", "VARCHAR"),
         ("fte", "DECIMAL(9,6)"),
         ("age_band", "VARCHAR"),
-        ("gender", "INTEGER"),
+        ("sex", "VARCHAR"),
         ("ethnicity_code", "VARCHAR"),
-        ("qual_inst", "VARCHAR"),
+        ("qual_inst", "VARCHAR[]"),
         ("qual_level", "INTEGER"),
         ("step_up_grad", "BOOLEAN"),
         ("frontline_grad", "BOOLEAN"),
@@ -63,39 +79,29 @@ register_raw_table(
         ("fte30", "DECIMAL(9,6)"),
         ("cases30", "INTEGER"),
         ("working_days_lost", "DECIMAL(9,2)"),
-        ("contract_weeks", "DECIMAL(9,2)"),
-        ("absent_at_30_sept", "BOOLEAN"),
-        ("reason_absence", "VARCHAR"),
-        ("cfkss_status", "INTEGER"),
+        ("contract_weeks", "DECIMAL(9,1)[]"),
+        ("absent_at_30_sept", "BOOLEAN[]"),
+        ("reason_absence", "VARCHAR[]"),
+        ("cfkss_status", "INTEGER[]"),
+        ("base_salary", "DECIMAL(12,2)"),
+        ("rr_payments", "DECIMAL(12,2)"),
+        ("other_payments", "DECIMAL(12,2)"),
     ],
     source=SOURCE,
 )
-
-NON_AGENCY_REQUIRED = (
-    "PersonBirthDate",
-    "GenderCurrent",
-    "Ethnicity",
-    "QualInst",
-    "StepUpGrad",
-    "OrgRole",
-    "RoleStartDate",
-    "StartOrigin",
-    "FTE30",
-    "WorkingDaysLost",
-    "FrontlineGrad",
+# The LA-level allowance items (2025 on), long: one row per item the return carries.
+register_raw_table(
+    "csww_la_allowance",
+    [
+        ("la_code", "VARCHAR"),
+        ("reference_date", "DATE"),
+        ("item", "VARCHAR"),
+        ("item_order", "INTEGER"),
+        ("value_code", "INTEGER"),
+        ("value_text", "VARCHAR"),
+    ],
+    source=SOURCE,
 )
-CODES = {
-    "GenderCurrent": (0, 1, 2, 9),
-    "QualLevel": (1, 2, 3),
-    "OrgRole": tuple(range(1, 7)),
-    "StartOrigin": tuple(range(1, 11)),
-    "LeaverDestination": tuple(range(1, 10)),
-    "ReasonLeave": tuple(range(1, 11)),
-    "CFKSSstatus": (1, 2, 3, 4),
-}
-FLAGS01 = ("AgencyWorker", "StepUpGrad", "FrontlineGrad", "Absat30Sept")
-ABSENCE_REASONS = ("MAT", "OTH", "PUB", "SIC", "TRN", "UNA", "UNP")
-SWE_CSWW = re.compile(r"^[A-Z]{2}\d{10}$")
 
 
 def parse_name(name: str) -> tuple[str, int] | None:
@@ -104,247 +110,482 @@ def parse_name(name: str) -> tuple[str, int] | None:
 
 
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    return tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
 
 
-def _flag01(r: RowReader, col: str) -> bool | None:
-    v = r.text(col)
-    if v is None:
-        return None
-    if v not in ("0", "1"):
-        r.fail(col, "code", f'"{v}" must be 0 or 1')
-        return None
-    return v == "1"
+# -------------------------------------------------------------------------------- one value of one item
 
 
-def _coded(r: RowReader, col: str) -> int | None:
-    v = r.integer(col)
-    if v is not None and v not in CODES[col]:
-        r.fail(col, "code", f'"{v}" is not a valid {col} code ({", ".join(map(str, CODES[col]))})')
-        return None
-    return v
+def _fail(r: RowReader, item: str, value, rule: str, message: str) -> None:
+    r.ok = False
+    r.errors.add(r.row_number, item, clean_text(value), rule, message)
 
 
-def _worker(r: RowReader, pseudo: Pseudonymiser, la_code: str, ref: dt.date, n: int) -> dict | None:
-    row = r.row
-    agency = _flag01(r, "AgencyWorker")
-    if row.get("AgencyWorker") is None:
-        r.fail("AgencyWorker", "required", "AgencyWorker is required (0 or 1)")
-    swe_raw = r.text("SWENo", True)
-    swe = None
-    if swe_raw is not None:
-        compact = re.sub(r"\s+", "", swe_raw).upper()
-        if not SWE_CSWW.match(compact):
-            r.fail("SWENo", "swe_number", f'"{swe_raw}" is not two letters followed by 10 digits')
-        else:
-            swe = normalise_swe(compact) if compact.startswith("SW") else compact
-    fte = r.number("FTE")
-    if fte is not None and not (0 <= fte <= 1):
-        r.fail("FTE", "fte_range", f'"{fte}" is outside 0 to 1 (FTE must be between 0 and 1)')
-    fte30 = r.number("FTE30")
-    if fte30 is not None and not (0 <= fte30 <= 1):
-        r.fail("FTE30", "fte_range", f'"{fte30}" is outside 0 to 1 (FTE must be between 0 and 1)')
-    birth = r.date("PersonBirthDate")
-    eth = r.text("Ethnicity")
-    if eth is not None and eth.upper() not in ethnicity_codes().csww_codes:
-        r.fail("Ethnicity", "ethnicity_code", f'"{eth}" is not one of the 18 CSWW ethnicity codes')
-    values = {c: _coded(r, c) for c in CODES}
-    flags = {c: _flag01(r, c) for c in FLAGS01[1:]}
-    role_start = r.date("RoleStartDate")
-    role_end = r.date("RoleEndDate")
-    cases = r.integer("Cases30")
-    if cases is not None and cases < 0:
-        r.fail("Cases30", "range", f'"{cases}" is negative')
-    wdl = r.number("WorkingDaysLost")
-    if wdl is not None and wdl < 0:
-        r.fail("WorkingDaysLost", "range", f'"{wdl}" is negative')
-    weeks = r.number("ContractWeeks")
-    absence = r.text("ReasonAbsence")
-    if absence is not None and absence.upper() not in ABSENCE_REASONS:
-        r.fail("ReasonAbsence", "code", f'"{absence}" is not one of {", ".join(ABSENCE_REASONS)}')
-    # DfE validation rules.
-    if agency is False:
-        for col in NON_AGENCY_REQUIRED:
-            if row.get(col) in (None, ""):
-                r.fail(
-                    col, "csww_required", f"{col} is required for a worker who is not agency (AgencyWorker 0)"
+def _value(r: RowReader, item: Item, raw: str):
+    """The typed value of one element's text (None after recording a row error)."""
+    name = item.name
+    try:
+        if item.type == "text":
+            return raw
+        if item.type == "flag":
+            if raw not in ("0", "1"):
+                _fail(r, name, raw, "code", f'"{raw}" must be 0 or 1')
+                return None
+            return raw == "1"
+        if item.type in ("decimal", "integer"):
+            value = parse_number(raw) if item.type == "decimal" else parse_int(raw)
+            if item.places is not None and -Decimal(value).normalize().as_tuple().exponent > item.places:
+                _fail(r, name, raw, "decimal_places", f'"{raw}" has more than {item.places} decimal places')
+                return None
+            if item.min is not None and item.max is not None and not (item.min <= value <= item.max):
+                _fail(
+                    r,
+                    name,
+                    raw,
+                    item.rule,
+                    f'"{raw}" is outside {item.min} to {item.max} ({name} must be between {item.min} and {item.max})',
                 )
-    if (row.get("StartOrigin") not in (None, "")) != (row.get("RoleStartDate") not in (None, "")):
-        r.fail(
-            "StartOrigin",
+                return None
+            if item.min is not None and value < item.min:
+                below = "negative" if item.min == 0 else f"below {item.min}"
+                _fail(r, name, raw, item.rule, f'"{raw}" is {below}')
+                return None
+            return value
+        if item.type in ("code", "sex"):
+            numeric = isinstance(item.codes[0], int)
+            value = parse_int(raw) if numeric else raw.upper()
+            if value not in item.codes:
+                _fail(
+                    r,
+                    name,
+                    raw,
+                    "code",
+                    f'"{raw}" is not a valid {name} code ({", ".join(map(str, item.codes))})',
+                )
+                return None
+            return (item.sex[value] or None) if item.type == "sex" else value
+        if item.type in ("date", "birth_date"):
+            return parse_date(raw)
+        if item.type == "ethnicity":
+            if raw.upper() not in ethnicity_codes().csww_codes:
+                _fail(r, name, raw, "ethnicity_code", f'"{raw}" is not one of the 18 CSWW ethnicity codes')
+                return None
+            return raw.upper()
+        if item.type == "swe":
+            return _swe(r, item, raw)
+    except ValueProblem as exc:
+        _fail(r, name, raw, exc.rule, str(exc))
+        return None
+    raise AssertionError(item.type)
+
+
+def _swe(r: RowReader, item: Item, raw: str) -> str | None:
+    """Two letters and digits, left-padded to 10 digits as HR numbers are (inputs-common.md)."""
+    lo, hi = item.digits
+    compact = re.sub(r"\s+", "", raw).upper()
+    m = re.fullmatch(r"([A-Z]{2})(\d+)", compact)
+    if not m or not (lo <= len(m[2]) <= hi):
+        digits = f"{hi} digits" if lo == hi else f"{lo} to {hi} digits"
+        _fail(r, item.name, raw, "swe_number", f'"{raw}" is not two letters followed by {digits}')
+        return None
+    return normalise_swe(compact) if m[1] == "SW" else m[1] + m[2].zfill(10)
+
+
+# -------------------------------------------------------------------------------- one worker
+
+
+def _worker(
+    r: RowReader,
+    children: list[tuple[str, str]],
+    lay: Layout,
+    pseudo: Pseudonymiser,
+    la_code: str,
+    ref: dt.date,
+) -> dict | None:
+    texts: dict[str, list[str]] = {}
+    seen_order: list[str] = []
+    for name, text in children:
+        if name not in lay.items:
+            _fail(
+                r,
+                name,
+                text,
+                "csww_unknown_element",
+                f"{name} is not an element of the {lay.year} layout (see {lay.file})",
+            )
+            continue
+        if not seen_order or seen_order[-1] != name:
+            seen_order.append(name)
+        texts.setdefault(name, [])
+        if text:
+            texts[name].append(text)
+    # order, and elements that may appear once only
+    last = None
+    for name in seen_order:
+        if last is not None and lay.position(name) < lay.position(last):
+            _fail(
+                r,
+                name,
+                None,
+                "csww_element_order",
+                f"{name} comes after {last}; the {lay.year} layout puts {name} before {last}",
+            )
+            break
+        last = name
+    for name in texts:
+        count = sum(1 for n, _ in children if n == name)
+        if count > 1 and not lay.items[name].repeats:
+            _fail(r, name, None, "csww_repeated", f"{name} appears {count} times; it may appear only once")
+    values = {}
+    for name, item in lay.items.items():
+        raws = texts.get(name, [])
+        parsed = [v for v in (_value(r, item, t) for t in raws) if v is not None]
+        values[name] = parsed if item.repeats else (parsed[0] if parsed else None)
+    present = {n for n, t in texts.items() if t}
+
+    # the DfE's validation rules
+    agency = values.get("AgencyWorker")
+    rules = lay.rules
+    in_post = agency is False and (values.get("FTE") or 0) > 0
+    for name, item in lay.items.items():
+        if name in present or item.required is None:
+            continue
+        if item.required == "always":
+            _fail(r, name, None, "required", f"{name} is required and is blank")
+        elif agency is False and item.required == "non_agency":
+            _fail(
+                r,
+                name,
+                None,
+                "csww_required",
+                f"{name} is required for a worker who is not agency (AgencyWorker 0)",
+            )
+        elif in_post and item.required == "non_agency_in_post":
+            _fail(
+                r,
+                name,
+                None,
+                "csww_required",
+                f"{name} is required for a worker in post who is not agency (AgencyWorker 0, FTE above 0) "
+                f"from the {lay.year} collection",
+            )
+    origin, start = rules["start_origin"], rules["start_date"]
+    if (origin in present) != (start in present):
+        _fail(
+            r,
+            origin,
+            (texts.get(origin) or [None])[0],
             "start_origin_with_role_start",
-            "StartOrigin must be present exactly when RoleStartDate is",
+            f"{origin} must be present exactly when {start} is",
         )
-    is_leaver = row.get("RoleEndDate") not in (None, "")
-    has_reason = row.get("ReasonLeave") not in (None, "")
-    has_dest = row.get("LeaverDestination") not in (None, "")
-    if is_leaver:
-        if fte is not None and fte != 0:
-            r.fail("FTE", "leaver_fte", f'"{fte}" must be 0 for a leaver (RoleEndDate is present)')
-        if not has_reason:
-            r.fail(
-                "ReasonLeave",
-                "leaver_reason",
-                "ReasonLeave is required for a leaver (RoleEndDate is present)",
+    leaver_item, zero = rules["leaver_when"], rules["leaver_zero"]
+    if leaver_item in present:
+        if values.get(zero) not in (None, 0):
+            _fail(
+                r,
+                zero,
+                texts[zero][0],
+                "leaver_fte",
+                f'"{texts[zero][0]}" must be 0 for a leaver ({leaver_item} is present)',
             )
-        if not has_dest:
-            r.fail(
-                "LeaverDestination",
-                "leaver_destination",
-                "LeaverDestination is required for a leaver (RoleEndDate is present)",
-            )
+        for name, rule in zip(rules["leaver_requires"], ("leaver_reason", "leaver_destination")):
+            if name not in present:
+                _fail(r, name, None, rule, f"{name} is required for a leaver ({leaver_item} is present)")
     else:
-        if has_reason:
-            r.fail("ReasonLeave", "not_leaver", "ReasonLeave must be blank for a worker with no RoleEndDate")
-        if has_dest:
-            r.fail(
-                "LeaverDestination",
-                "not_leaver",
-                "LeaverDestination must be blank for a worker with no RoleEndDate",
-            )
-    if role_start and role_end and role_end < role_start:
-        r.fail("RoleEndDate", "end_before_start", f'"{role_end}" is before RoleStartDate {role_start}')
+        for name in rules["leaver_requires"]:
+            if name in present:
+                _fail(
+                    r,
+                    name,
+                    texts[name][0],
+                    "not_leaver",
+                    f"{name} must be blank for a worker with no {leaver_item}",
+                )
+    s, e = values.get(start), values.get(leaver_item)
+    if s and e and e < s:
+        _fail(r, leaver_item, e.isoformat(), "end_before_start", f'"{e}" is before {start} {s}')
     if not r.ok:
         return None
-    return dict(
-        la_code=la_code,
-        reference_date=ref,
-        worker_number=n,
-        agency_worker=agency,
-        swe_key=pseudo.swe(swe),
-        fte=fte,
-        age_band=age_band(birth, ref),
-        gender=values["GenderCurrent"],
-        ethnicity_code=eth.upper() if eth else None,
-        qual_inst=r.text("QualInst"),
-        qual_level=values["QualLevel"],
-        step_up_grad=flags["StepUpGrad"],
-        frontline_grad=flags["FrontlineGrad"],
-        org_role=values["OrgRole"],
-        role_start_date=role_start,
-        start_origin=values["StartOrigin"],
-        role_end_date=role_end,
-        leaver_destination=values["LeaverDestination"],
-        reason_leave=values["ReasonLeave"],
-        fte30=fte30,
-        cases30=cases,
-        working_days_lost=wdl,
-        contract_weeks=weeks,
-        absent_at_30_sept=flags["Absat30Sept"],
-        reason_absence=absence.upper() if absence else None,
-        cfkss_status=values["CFKSSstatus"],
-    )
+    row = dict(la_code=la_code, reference_date=ref, worker_number=r.row_number)
+    for name, item in lay.items.items():
+        if item.column is None:
+            continue
+        v = values[name]
+        if item.type == "swe":
+            v = pseudo.swe(v)
+        elif item.type == "birth_date":
+            v = age_band(v, ref)
+        row[item.column] = v
+    return row
+
+
+# -------------------------------------------------------------------------------- the file
+
+
+class _Refused(Exception):
+    """The file declares a DTD or entities: refused before anything in it is processed."""
+
+
+class _Stop(Exception):
+    """The file cannot be read further (its root or header is wrong): stop parsing."""
+
+
+class _Reader:
+    """Expat callbacks: the header, the Message's child blocks, and each worker as (name, text) pairs."""
+
+    def __init__(self, path: Path, la_code: str, year: int, pseudo: Pseudonymiser, today: dt.date):
+        self.path, self.la_code, self.year, self.pseudo, self.today = path, la_code, year, pseudo, today
+        self.errors = ErrorCollector(path.name)
+        self.header: dict[str, str] = {}
+        self.blocks: list[tuple[str, list[tuple[str, str]]]] = []  # the Message's other child blocks
+        self.workers: list[dict] = []
+        self.n_workers = 0
+        self.bad_workers: set[int] = set()
+        self.ref_date: dt.date | None = None
+        self.layout: Layout | None = None
+        self.present: set[str] = set()
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.children: list[tuple[str, str]] = []
+
+    def start(self, tag, _attrs):
+        tag = _local(tag)
+        if not self.stack and tag != "Message":
+            self.errors.file_error("xml_root", f"the root element is {tag}, not Message")
+            raise _Stop
+        self.stack.append(tag)
+        self.text = []
+        if len(self.stack) == 2:
+            self.children = []
+            if tag not in ("Header", "CSWWWorker"):
+                self.present.add(tag)
+
+    def chars(self, data):
+        self.text.append(data)
+
+    def end(self, _tag):
+        depth, tag = len(self.stack), self.stack[-1]
+        block = self.stack[1] if depth > 1 else None
+        text = "".join(self.text).strip()
+        self.text = []
+        if block == "Header":
+            if depth == 4 and self.stack[2] in ("CollectionDetails", "Source"):
+                self.header[tag] = text
+            elif depth == 2:
+                self._header_done()
+        elif depth == 3:
+            self.children.append((tag, text))
+            self.present.add(tag)
+        elif depth == 2:
+            if tag == "CSWWWorker":
+                self._worker()
+            else:
+                self.blocks.append((tag, self.children))
+        self.stack.pop()
+
+    def _header_done(self):
+        self.ref_date = _check_header(self.header, self.errors, self.la_code, self.year, self.today)
+        if self.ref_date is None:
+            raise _Stop
+        collection_year = (
+            int(self.header["Year"]) if self.header.get("Year", "").isdigit() else self.ref_date.year
+        )
+        self.layout = layouts().get(collection_year)
+        if self.layout is None:
+            known = ", ".join(map(str, known_years()))
+            self.errors.file_error(
+                "csww_layout",
+                f"there is no layout for collection year {collection_year}: the warehouse knows the "
+                f"collection years {known} (a new year needs its layout, see docs/csww-collection-years.md)",
+                column="Year",
+                value=collection_year,
+            )
+            raise _Stop
+
+    def _worker(self):
+        self.n_workers += 1
+        if self.layout is None:
+            self.errors.file_error("csww_header", "the Header must come before the first CSWWWorker")
+            raise _Stop
+        before = len(self.errors.errors)
+        r = RowReader(self.errors, self.n_workers, {})
+        rec = _worker(r, self.children, self.layout, self.pseudo, self.la_code, self.ref_date)
+        if rec is not None:
+            self.workers.append(rec)
+        if len(self.errors.errors) > before:
+            self.bad_workers.add(self.n_workers)
+
+
+def _refuse_dtd(*_args):
+    raise _Refused
+
+
+def _read(reader: _Reader) -> None:
+    p = expat.ParserCreate()
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.StartDoctypeDeclHandler = _refuse_dtd
+    p.EntityDeclHandler = _refuse_dtd
+    p.UnparsedEntityDeclHandler = _refuse_dtd
+    p.ExternalEntityRefHandler = _refuse_dtd
+    p.StartElementHandler = reader.start
+    p.EndElementHandler = reader.end
+    p.CharacterDataHandler = reader.chars
+    p.buffer_text = True
+    errors = reader.errors
+    try:
+        with reader.path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                p.Parse(chunk, False)
+            p.Parse(b"", True)
+    except _Refused:
+        errors.file_error(
+            "xml_doctype",
+            "the file declares a DOCTYPE or entities, which a CSWW return never has; it is refused unread "
+            "(a return is parsed without DTDs or entities)",
+        )
+    except _Stop:
+        pass
+    except expat.ExpatError as exc:
+        errors.file_error("xml_not_well_formed", f"the file is not well-formed XML ({exc})")
 
 
 def parse_return(
     path: Path, la_code: str, year: int, pseudo: Pseudonymiser, today: dt.date, row_threshold_pct: float = 0.0
 ) -> tuple[list[Load], list]:
-    """Parse and validate one return. Returns ([return load, worker load], errors) or ([], errors)."""
-    errors = ErrorCollector(path.name)
-    sha = sha256_of(path)
-    header: dict[str, str] = {}
-    vacancies: list[dict[str, str]] = []
-    workers: list[dict] = []
-    n_workers = 0
-    bad_workers: set[int] = set()
-    ref_date: dt.date | None = None
-    stack: list[str] = []
-    try:
-        for event, elem in ET.iterparse(str(path), events=("start", "end")):
-            tag = _local(elem.tag)
-            if event == "start":
-                if not stack and tag != "Message":
-                    errors.file_error("xml_root", f"the root element is {tag}, not Message")
-                    break
-                stack.append(tag)
-                continue
-            stack.pop()
-            parent = stack[-1] if stack else None
-            if parent in ("CollectionDetails", "Source"):
-                header[tag] = (elem.text or "").strip()
-            elif tag == "LALevelVacancies":
-                vacancies.append({_local(c.tag): (c.text or "").strip() for c in elem})
-                elem.clear()
-            elif tag == "Header":
-                ref_date = _check_header(header, errors, la_code, year, today)
-                if ref_date is None:
-                    break
-            elif tag == "CSWWWorker" and parent == "Message":
-                n_workers += 1
-                row = {_local(c.tag): ((c.text or "").strip() or None) for c in elem}
-                before = len(errors.errors)
-                r = RowReader(errors, n_workers, row)
-                rec = _worker(r, pseudo, la_code, ref_date or dt.date(year, 9, 30), n_workers)
-                if rec is not None:
-                    workers.append(rec)
-                if len(errors.errors) > before:
-                    bad_workers.add(n_workers)
-                elem.clear()
-    except ET.ParseError as exc:
-        errors.file_error("xml_not_well_formed", f"the file is not well-formed XML ({exc})")
+    """Parse and validate one return. Returns ([return, workers(, allowances)] loads, []) or ([], errors)."""
+    reader = _Reader(path, la_code, year, pseudo, today)
+    _read(reader)
+    errors, lay = reader.errors, reader.layout
     for e in errors.errors:
         if e.row is not None:
             object.__setattr__(e, "sheet", SHEET)
-    file_level = [e for e in errors.errors if e.row is None]
-    if not file_level:
-        if ref_date is None:
-            errors.file_error("csww_header", "the Header (CollectionDetails and Source) is missing")
-        if len(vacancies) != 1:
-            errors.file_error(
-                "csww_vacancies", f"LALevelVacancies must appear exactly once (found {len(vacancies)})"
-            )
-        if n_workers == 0:
-            errors.file_error("csww_workers", "the return has no CSWWWorker records")
-    vac = vacancies[0] if len(vacancies) == 1 else {}
-    vac_values = {}
-    if vac:
-        vr = RowReader(errors, None, vac)
-        vac_values = dict(
-            vacancies_fte=vr.number("NumberOfVacancies", True),
-            agency_cover_fte=vr.number("NoAgencyFTE", True),
-            agency_cover_headcount=vr.integer("NoAgencyHeadcount", True),
-        )
-    file_level = [e for e in errors.errors if e.row is None]
-    if file_level or (bad_workers and 100.0 * len(bad_workers) / max(n_workers, 1) > row_threshold_pct):
+    if any(e.row is None for e in errors.errors):
         return [], errors.errors
-    label = str(year)
-    ret = Load(
+    if reader.ref_date is None or lay is None:
+        errors.file_error("csww_header", "the Header (CollectionDetails and Source) is missing")
+        return [], errors.errors
+    if message := mismatch_message(lay.year, reader.present):
+        errors.errors.clear()  # the rows' errors only repeat it
+        errors.file_error("csww_layout", message)
+        return [], errors.errors
+    la_blocks = [children for name, children in reader.blocks if name == lay.la_block]
+    for name, _ in reader.blocks:
+        if name != lay.la_block:
+            errors.file_error(
+                "csww_unknown_element",
+                f"{name} is not an element of the {lay.year} layout (see {lay.file})",
+                column=name,
+            )
+    if len(la_blocks) != 1:
+        errors.file_error(
+            "csww_la_level",
+            f"{lay.la_block} must appear exactly once (found {len(la_blocks)})",
+            column=lay.la_block,
+        )
+    if reader.n_workers == 0:
+        errors.file_error("csww_workers", "the return has no CSWWWorker records")
+    la_values, allowances = _la_level(
+        errors, lay, la_blocks[0] if len(la_blocks) == 1 else [], la_code, reader
+    )
+    n = reader.n_workers
+    if any(e.row is None for e in errors.errors) or (
+        reader.bad_workers and 100.0 * len(reader.bad_workers) / max(n, 1) > row_threshold_pct
+    ):
+        return [], errors.errors
+    common = dict(
         source=SOURCE,
-        dataset="return",
         la_code=la_code,
-        period_end=ref_date,
-        period_label=label,
+        period_end=reader.ref_date,
+        period_label=str(year),
         file_name=path.name,
-        file_sha256=sha,
+        file_sha256=sha256_of(path),
+    )
+    ret = Load(
+        dataset="return",
         table="csww_return",
         rows_read=1,
         rows=[
             dict(
                 la_code=la_code,
-                reference_date=ref_date,
-                collection_year=year,
-                lea=header.get("LEA"),
-                software_code=header.get("SoftwareCode"),
-                workers=n_workers,
-                **vac_values,
+                reference_date=reader.ref_date,
+                collection_year=lay.year,
+                lea=reader.header.get("LEA"),
+                software_code=reader.header.get("SoftwareCode"),
+                workers=n,
+                **la_values,
             )
         ],
+        **common,
     )
     wk = Load(
-        source=SOURCE,
         dataset="workers",
-        la_code=la_code,
-        period_end=ref_date,
-        period_label=label,
-        file_name=path.name,
-        file_sha256=sha,
         table="csww_worker",
-        rows=workers,
-        rows_read=n_workers,
+        rows=reader.workers,
+        rows_read=n,
         rejected=[e for e in errors.errors if e.row is not None],
         dropped_columns=["PersonBirthDate (kept as age band)"],
+        **common,
     )
-    return [ret, wk], []
+    loads = [ret, wk]
+    if lay.allowance_items:
+        loads.append(
+            Load(
+                dataset="allowances",
+                table="csww_la_allowance",
+                rows=allowances,
+                rows_read=len(allowances),
+                **common,
+            )
+        )
+    return loads, []
+
+
+def _la_level(
+    errors: ErrorCollector, lay: Layout, children: list[tuple[str, str]], la_code: str, reader: _Reader
+) -> tuple[dict, list[dict]]:
+    """The LA-level block's values (file errors: it is one per return), and its allowance rows."""
+    if not children:
+        return {}, []
+    texts: dict[str, str] = {}
+    for name, text in children:
+        if name not in lay.la_items:
+            errors.file_error(
+                "csww_unknown_element",
+                f"{lay.la_block}/{name} is not an element of the {lay.year} layout",
+                name,
+            )
+        elif name in texts:
+            errors.file_error(
+                "csww_repeated", f"{lay.la_block}/{name} appears more than once; it may appear once", name
+            )
+        else:
+            texts[name] = text
+    probe = ErrorCollector(errors.file)
+    r = RowReader(probe, 0, {})
+    values, allowances = {}, []
+    for k, (name, item) in enumerate(lay.la_items.items(), start=1):
+        raw = texts.get(name) or None
+        if raw is None:
+            if item.required == "always":
+                probe.add(0, name, None, "required", f"{lay.la_block}/{name} is required and is blank")
+            continue
+        v = _value(r, item, raw)
+        if item.allowance and v is not None:
+            allowances.append(
+                dict(
+                    la_code=la_code,
+                    reference_date=reader.ref_date,
+                    item=name,
+                    item_order=k,
+                    value_code=v if item.type == "code" else None,
+                    value_text=v if item.type == "text" else None,
+                )
+            )
+        elif item.column:
+            values[item.column] = v
+    for e in probe.errors:  # the block is one per file: its errors are file errors
+        errors.file_error(e.rule, f"{lay.la_block}/{e.column}: {e.message}", e.column, e.value)
+    return values, allowances
 
 
 def _check_header(
