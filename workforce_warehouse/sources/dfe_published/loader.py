@@ -22,19 +22,23 @@ Suppression symbols become NULL with the symbol kept in `value_note`, never 0 (`
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 from ...io import read_csv, sha256_of
-from ...reference_data import ethnicity_codes
+from ...reference_data import code_list, ethnicity_codes
 from ...values import ErrorCollector, RowReader
 from ...warehouse import Load, register_raw_table
 
 SOURCE = "dfe_published"
-SYMBOLS = ("c", "x", "z", "u", "low")
-# Symbol as written (after lower-casing, so `Z` is `z`) -> the note kept; newer files write `k` for
-# rounds-to-zero, which the older ones write `low`.
-SYMBOL_NOTES = {s: s for s in SYMBOLS} | {"k": "low"}
+# Symbol as written (any case) -> the note kept (seeds/dfe_symbols.csv): newer files write `Z` for not
+# applicable and `k` for rounds-to-zero, which the older ones write `z` and `low`.
+SYMBOL_NOTES = dict(
+    zip(code_list("dfe_symbols", "symbol"), code_list("dfe_symbols", "reads_as"), strict=True)
+)
+SYMBOL_NOTES = {k.lower(): v for k, v in SYMBOL_NOTES.items()}
+SYMBOLS = tuple(dict.fromkeys(SYMBOL_NOTES.values()))
 GEO_COLUMNS = (
     "time_period",
     "time_identifier",
@@ -170,10 +174,13 @@ def parse_value(raw, r: RowReader, column: str) -> tuple[float | None, str | Non
     if note:
         return None, note
     try:
-        return float(text.replace(",", "")), None
+        value = float(text.replace(",", ""))
     except ValueError:
-        r.fail(column, "dfe_value", f'"{text}" is not a number or a DfE symbol (c, x, z, u, low)')
+        value = None
+    if value is None or not math.isfinite(value):  # "nan" and "inf" parse as floats: not DfE figures
+        r.fail(column, "dfe_value", f'"{text}" is not a number or a DfE symbol ({", ".join(SYMBOLS)})')
         return None, None
+    return value, None
 
 
 def _long_group(row: dict, r: RowReader, topic: str) -> str | None:
