@@ -23,6 +23,7 @@ from pathlib import Path
 from .config import REFERENCE_DIR
 from .ingest import SAMPLE_MANIFEST
 from .reference_data import local_authorities
+from .sources.csww_return.sample import csww_xml
 from .values import add_months, period_start_for
 
 LAST_YEAR = 2025  # the latest HR period ends 31 March LAST_YEAR
@@ -464,88 +465,6 @@ def extract_rows(c: Council, period_end: dt.date, rng: random.Random) -> dict[st
     }
 
 
-def csww_xml(c: Council, year: int, rng: random.Random, agency: list[dict]) -> str:
-    ref = dt.date(year, 9, 30)
-    start = period_start_for(ref)
-    role_code = {
-        "senior_manager": 1,
-        "middle_manager": 2,
-        "first_line_manager": 3,
-        "senior_practitioner": 4,
-        "case_holder": 5,
-        "qualified_no_cases": 6,
-    }
-    reason = {
-        "resignation": 1,
-        "redundancy": 2,
-        "dismissal": 4,
-        "retirement": 5,
-        "death": 6,
-        "other": 8,
-        "end_of_contract": 8,
-        None: 9,
-    }
-    dest = {"another_la": 1, "agency": 3, "private_or_voluntary": 4, "left_social_work": 6, None: 8}
-    csww_eth = lambda e: e if e not in ("WIRT", "WROM", "OARB") else "OOTH"  # noqa: E731
-    out = io.StringIO()
-    w = out.write
-    vac = round(rng.uniform(3, 20), 2)
-    w(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n    <CollectionDetails>\n'
-        f"      <Collection>CSWW</Collection>\n      <Year>{year}</Year>\n      <ReferenceDate>{ref}</ReferenceDate>\n"
-        "    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n"
-        f"      <LEA>{c.la.old_la_code}</LEA>\n      <SoftwareCode>sample-generator</SoftwareCode>\n"
-        f"      <DateTime>{year}-10-21T09:30:00Z</DateTime>\n    </Source>\n  </Header>\n"
-        f"  <LALevelVacancies>\n    <NumberOfVacancies>{vac:.2f}</NumberOfVacancies>\n"
-        f"    <NoAgencyFTE>{vac * 0.6:.2f}</NoAgencyFTE>\n    <NoAgencyHeadcount>{int(vac * 0.6)}</NoAgencyHeadcount>\n"
-        "  </LALevelVacancies>\n"
-    )
-    for p in c.people:
-        if p.service != "children" or p.role == "non_qualified" or not p.employed_between(start, ref):
-            continue
-        leaver = p.end is not None and p.end <= ref
-        fields = [
-            ("AgencyWorker", 0),
-            ("SWENo", p.swe),
-            ("FTE", 0 if leaver else p.fte),
-            ("PersonBirthDate", p.birth),
-            ("GenderCurrent", {"F": 2, "M": 1, "X": 9, "": 0}[p.sex]),
-            ("Ethnicity", csww_eth(p.ethnicity)),
-            ("QualInst", "Example University"),
-            ("QualLevel", 1 + p.n % 2),
-            ("StepUpGrad", 0),
-            ("OrgRole", role_code[p.role]),
-            ("RoleStartDate", p.start),
-            ("StartOrigin", 1 if p.newly_qualified else 2),
-        ]
-        if leaver:
-            fields += [
-                ("RoleEndDate", p.end),
-                ("LeaverDestination", dest[p.destination]),
-                ("ReasonLeave", reason[p.leaving_reason]),
-            ]
-        fields += [("FTE30", p.fte)]
-        if not leaver and p.role in ("case_holder", "senior_practitioner", "first_line_manager"):
-            fields.append(
-                ("Cases30", rng.randint(8, 22) if p.role != "first_line_manager" else rng.randint(0, 4))
-            )
-        fields += [
-            ("WorkingDaysLost", f"{rng.choice([0, 0, 0, 1, 2, 3.5, 5, 12]):.2f}"),
-            ("ContractWeeks", "52.0"),
-            ("FrontlineGrad", 0),
-            ("Absat30Sept", 0),
-        ]
-        w("  <CSWWWorker>\n" + "".join(f"    <{k}>{v}</{k}>\n" for k, v in fields) + "  </CSWWWorker>\n")
-    for e in agency:
-        w(
-            "  <CSWWWorker>\n    <AgencyWorker>1</AgencyWorker>\n"
-            f"    <SWENo>{e['swe']}</SWENo>\n    <FTE>{e['fte']}</FTE>\n    <Ethnicity>{csww_eth(e['ethnicity'])}</Ethnicity>\n"
-            f"    <OrgRole>5</OrgRole>\n    <Cases30>{rng.randint(10, 20)}</Cases30>\n  </CSWWWorker>\n"
-        )
-    w("</Message>\n")
-    return out.getvalue()
-
-
 def agency_leavers(councils: list[Council], q_start: dt.date, q_end: dt.date) -> list[tuple[Person, str]]:
     """Permanent staff of any council who left for agency work shortly before or during the quarter."""
     return [
@@ -781,7 +700,9 @@ def generate(
             path = out / "agency_use" / f"agency_{c.la_code}_{y}-Q{q}.csv"
             _write_csv(path, rows)
             written.append(path)
-        for year in range(LAST_YEAR - years, LAST_YEAR):
+        # CSWW returns for 30 September of the years before the HR periods' last year and of that year
+        # itself (2022-2025 by default: the 2023, 2024 and 2025 layouts), each in its year's layout
+        for year in range(LAST_YEAR - years, LAST_YEAR + 1):
             if not (c.la.first_year <= year <= c.la.last_year):
                 continue  # no census return from a council before it existed
             agency = [
