@@ -29,6 +29,12 @@ run_queue:
 run_retries:
   enabled: true
   max_retries: 0
+# A run whose process died (killed, machine restarted) is marked failed, so the queue of one never jams.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 30
 """
 
 
@@ -39,11 +45,41 @@ def _say(msg: str = "") -> None:
 def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)  # run logs and events name files and rows: owner only
     cfg = home / "dagster.yaml"
-    if not cfg.exists():
+    # written by us (and not edited by hand since, e.g. for PostgreSQL storage): kept up to date
+    if not cfg.exists() or (
+        cfg.read_text().startswith("# Written by workforce-warehouse") and cfg.read_text() != DAGSTER_YAML
+    ):
         cfg.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def clear_dead_runs(instance, say=None) -> int:
+    """Mark failed the runs left STARTED or STARTING by a process that died (kill -9, a reboot). Called
+    while holding the warehouse lock: every run that writes the warehouse holds that lock for its whole
+    run, so no run that started more than a minute ago can still be alive. Without this, a queue of one
+    run would wait for a dead run for ever, and neither the schedule nor the sensor would run again."""
+    import time as _time
+
+    from dagster import DagsterRunStatus, RunsFilter
+
+    stale = instance.get_run_records(
+        filters=RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+    )
+    cleared = 0
+    for rec in stale:
+        started = rec.start_time or (rec.create_timestamp.timestamp() if rec.create_timestamp else 0)
+        if started and _time.time() - started < 60:
+            continue
+        instance.report_run_failed(rec.dagster_run, "its process is gone (the warehouse lock was free)")
+        cleared += 1
+        if say:
+            say(
+                f"Marked run {rec.dagster_run.run_id[:8]} failed: it was left running by a process that died."
+            )
+    return cleared
 
 
 def _export_env(settings: Settings) -> None:
@@ -146,6 +182,7 @@ def _run_refresh(settings: Settings, started: float) -> int:
 
     job = defs.resolve_job_def("refresh")
     with DagsterInstance.get() as instance:
+        clear_dead_runs(instance, _say)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -301,6 +338,21 @@ def cmd_withdraw(args) -> int:
     return EXIT_OK
 
 
+def _clear_dead_runs_if_idle(settings: Settings) -> None:
+    """At `serve`: when no process holds the warehouse, runs still marked running are dead."""
+    from dagster import DagsterInstance
+
+    try:
+        lock = WarehouseLock(settings, timeout=0).acquire("serve start-up")
+    except LockHeld:
+        return
+    try:
+        with DagsterInstance.get() as instance:
+            clear_dead_runs(instance, _say)
+    finally:
+        lock.release()
+
+
 def cmd_serve(args) -> int:
     try:
         settings = load_settings(args.home)
@@ -313,6 +365,7 @@ def cmd_serve(args) -> int:
     from .pipeline import ensure_dbt_manifest
 
     ensure_dbt_manifest()
+    _clear_dead_runs_if_idle(settings)
     cmd = [
         str(Path(sys.executable).with_name("dagster")),
         "dev",

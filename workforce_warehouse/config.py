@@ -70,8 +70,9 @@ class Settings:
                 d.mkdir(parents=True, exist_ok=True)
             for folder in landing_folders():
                 (self.landing / folder).mkdir(exist_ok=True)
-            # The analysts' warehouse and the quarantine hold pseudonymised person-level rows: owner only.
-            for d in (self.warehouse_dir, self.quarantine):
+            # The warehouse and the quarantine hold person-level rows, the logs and Dagster's event log name
+            # files, rows and rejected values: owner only. Only published/ is for others (see publish.py).
+            for d in (self.warehouse_dir, self.quarantine, self.logs):
                 d.chmod(0o700)
             probe = self.home / f".write-test-{os.getpid()}"
             probe.write_text("ok")

@@ -25,7 +25,7 @@ import duckdb
 from . import sources
 from .config import ConfigError, Settings
 from .io import sha256_of
-from .pseudonymise import Pseudonymiser
+from .pseudonymise import Pseudonymiser, redact_errors
 from .sources.base import FileResult, file_error
 from .submissions import Submission, submission_of
 from .values import ERROR_COLUMNS, RowError
@@ -74,14 +74,43 @@ class IngestSummary:
         return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no files in the landing folder"
 
 
-def _is_candidate(p: Path) -> bool:
-    return p.is_file() and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(".errors.csv")
+MAX_NAME_CHARS = 160  # longer names are quarantined (their sidecar `.errors.csv` must fit the file system)
+
+
+def _walk(landing: Path):
+    """Every entry under the landing folder that is a file or a symbolic link (never following a link)."""
+    for root, dirs, names in os.walk(landing, followlinks=False):
+        base = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(IGNORED_PREFIXES))
+        for n in names:
+            yield base / n
+        for d in list(dirs):
+            if (base / d).is_symlink():  # a linked folder is reported as one entry, never walked
+                dirs.remove(d)
+                yield base / d
+
+
+def hidden_files(settings: Settings) -> list[Path]:
+    """Hidden and Office lock files (`.name`, `~$name`): never loaded; the load step says it skipped them."""
+    if not settings.landing.exists():
+        return []
+    return sorted(
+        p
+        for p in _walk(settings.landing)
+        if p.name.startswith(IGNORED_PREFIXES) and p.name != SAMPLE_MANIFEST
+    )
 
 
 def landing_files(settings: Settings) -> list[Path]:
+    """The files to load: regular files and symbolic links (a link is quarantined, never read), without
+    hidden files and without the `.errors.csv` sidecars of quarantined files."""
     if not settings.landing.exists():
         return []
-    return sorted(p for p in settings.landing.rglob("*") if _is_candidate(p))
+    return sorted(
+        p
+        for p in _walk(settings.landing)
+        if not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(".errors.csv")
+    )
 
 
 def sample_manifest(settings: Settings) -> dict[str, str]:
@@ -98,6 +127,8 @@ def require_key_for_real_files(settings: Settings, files: list[Path]) -> None:
         return
     manifest = sample_manifest(settings)
     for p in files:
+        if p.is_symlink() or not p.is_file():
+            continue  # never read: the load step quarantines it
         rel = p.relative_to(settings.landing).as_posix()
         if manifest.get(rel) != sha256_of(p):
             raise ConfigError(
@@ -125,24 +156,37 @@ def pseudonymiser_for(settings: Settings, files: list[Path], con) -> Pseudonymis
     return Pseudonymiser(key)
 
 
+def excel_safe(value) -> str:
+    """A cell as text that Excel shows as text: a leading =, +, -, @, tab or carriage return would make it
+    a formula (formula injection), so such a cell gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_errors_csv(path: Path, errors: list[RowError]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(ERROR_COLUMNS)
         for e in errors:
-            w.writerow(
-                [e.file, e.sheet, "" if e.row is None else e.row, e.column, e.value, e.rule, e.message]
-            )
+            cells = [e.file, e.sheet, "" if e.row is None else e.row, e.column, e.value, e.rule, e.message]
+            w.writerow([excel_safe(c) for c in cells])
 
 
 def quarantine(settings: Settings, path: Path, source: str, errors: list[RowError]) -> Path:
     target_dir = settings.quarantine / source
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / path.name
-    if target.exists():
+    name = path.name
+    if len(name) > MAX_NAME_CHARS:  # keep the start, the suffix and a digest: the sidecar must fit
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+        name = f"{path.stem[:100]}~{digest}{path.suffix[:10]}"
+    target = target_dir / name
+    if target.exists() or target.is_symlink():
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-        target = target_dir / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.move(str(path), target)
+        target = target_dir / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
+    if path.is_symlink():
+        os.replace(path, target)  # the link itself moves; its target is never opened
+    else:
+        shutil.move(str(path), target)
     write_errors_csv(target.with_name(target.name + ".errors.csv"), errors)
     return target
 
@@ -171,6 +215,10 @@ class Ingestor:
         s = self.settings
         s.ensure_dirs()
         files = [f for f in landing_files(s) if f.name != SAMPLE_MANIFEST]
+        for hidden in hidden_files(s):
+            self.progress(
+                f"  skipped hidden file {hidden.relative_to(s.landing)} (names starting . or ~$ are not loaded)"
+            )
         if only is not None:
             files = [f for f in files if f.name in only]
         if submission is not None:
@@ -194,9 +242,19 @@ class Ingestor:
         return self.summary
 
     def _identify(self, path: Path) -> tuple[sources.Source, sources.FileId] | None:
-        """The file's source and identity, or None after rejecting a file in the wrong place or misnamed."""
+        """The file's source and identity, or None after rejecting a file in the wrong place or misnamed, a
+        link (which could point at any file on the server, or another council's file) or an over-long name."""
         rel = path.relative_to(self.settings.landing)
         folder = rel.parts[0] if len(rel.parts) > 1 else ""
+        if path.is_symlink() or not path.is_file():
+            what = "a symbolic link" if path.is_symlink() else "not a regular file"
+            message = f"the landing entry is {what}: copy the file itself into the landing folder"
+            self._reject(path, folder or "unknown", [file_error(path, "not_a_regular_file", message)])
+            return None
+        if len(path.name) > MAX_NAME_CHARS:
+            message = f"the file name is {len(path.name)} characters long (at most {MAX_NAME_CHARS})"
+            self._reject(path, folder or "unknown", [file_error(path, "file_name", message)])
+            return None
         known = sources.folders()
         if folder not in known:
             where = ", ".join(f"landing/{k}" for k in known)
@@ -277,21 +335,22 @@ class Ingestor:
         whole_file_dataset: str = "",
     ) -> None:
         errors = errors or [file_error(path, "rejected", "the file was rejected")]
-        sha = sha256_of(path) if path.exists() else None
+        sha = sha256_of(path) if path.is_file() and not path.is_symlink() else None
         clear_waiting(self.con, path.name)
+        la_code = fid.la_code if fid else None
         log_outcome(
             self.con,
             Load(
                 source=source,
                 dataset=(fid.dataset if fid else None) or whole_file_dataset,
-                la_code=fid.la_code if fid else None,
+                la_code=la_code,
                 period_end=fid.period_end if fid else None,
                 period_label=fid.period_label if fid else None,
                 file_name=path.name,
                 file_sha256=sha,
                 outcome="rejected",
-                rejected=errors,
-                message=errors[0].describe(),
+                rejected=redact_errors(errors, self.pseudo, la_code),
+                message=errors[0].describe_without_value(),
             ),
         )
         target = quarantine(self.settings, path, source, errors)
@@ -301,6 +360,8 @@ class Ingestor:
         self.progress(f"  rejected {path.name}: {first}{more} -> {target.relative_to(self.settings.home)}")
 
     def _loaded(self, path: Path, source: str, loads: list[Load], retire=()) -> None:
+        for ld in loads:  # rows rejected under a row-error threshold: kept without personal values
+            ld.rejected = redact_errors(ld.rejected, self.pseudo, ld.la_code)
         clear_waiting(self.con, path.name)
         commit_loads(self.con, loads, retire)
         rows = sum(len(ld.rows) for ld in loads)

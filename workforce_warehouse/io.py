@@ -15,6 +15,17 @@ class FileNotReady(Exception):
     """A file that looks half-copied (a workbook that does not open yet): retried later."""
 
 
+class FileUnreadable(Exception):
+    """A file that can never be read as it is (an encoding or a shape the warehouse does not take); the
+    message says what to do. The load step quarantines the file with it."""
+
+
+# Caps that reject an absurd file quickly instead of holding the warehouse lock while it is parsed.
+MAX_COLUMNS = 500
+MAX_FIELD_CHARS = 1_000_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx or an old .xls: not a zip
+
+
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
 
 
@@ -32,13 +43,20 @@ def sha256_of(path: Path) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252 (also after a UTF-8 BOM: some tools
+    write one in front of cp1252 text). UTF-16 is named and refused. Returns (text, encoding)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 4 and data[1:4:2] == b"\x00\x00"):
+        raise FileUnreadable(
+            'the file is UTF-16 text (Excel\'s "Unicode text"): save it as "CSV UTF-8 (comma delimited)"'
+        )
+    if b"\x00" in data[:4096]:
+        raise FileUnreadable("the file holds binary data (NUL bytes), not CSV text")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     try:
-        return data.decode("utf-8"), "utf-8"
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return body.decode("cp1252", errors="replace"), "cp1252"
 
 
 def normalise_header(name: Any) -> str:
@@ -58,18 +76,36 @@ class Sheet:
 
 def read_csv(path: Path, sheet_name: str = "") -> Sheet:
     text, _ = decode_text(path.read_bytes())
+    first_line = text.split("\n", 1)[0]
+    if len(first_line) > MAX_FIELD_CHARS or first_line.count(",") >= MAX_COLUMNS * 4:
+        raise FileUnreadable(
+            f"the header row is {len(first_line):,} characters long: not a CSV extract "
+            f"(at most {MAX_COLUMNS} columns are read)"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return Sheet(sheet_name, [], [])
-    headers = [normalise_header(h) for h in header]
+    except csv.Error as exc:
+        raise FileUnreadable(f"the header row cannot be read as CSV ({exc})") from exc
+    headers = _headers(header)
     rows = []
-    for i, rec in enumerate(reader, start=2):
-        if not any(str(v).strip() for v in rec):
-            continue
-        rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+    i = 1
+    try:
+        for i, rec in enumerate(reader, start=2):
+            if not any(str(v).strip() for v in rec):
+                continue
+            rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise FileUnreadable(f"row {i + 1} cannot be read as CSV ({exc})") from exc
     return Sheet(sheet_name, headers, rows)
+
+
+def _headers(header) -> list[str]:
+    if len(header) > MAX_COLUMNS:
+        raise FileUnreadable(f"the header row has {len(header):,} columns; at most {MAX_COLUMNS} are read")
+    return [normalise_header(h) for h in header]
 
 
 def read_xlsx(path: Path) -> list[Sheet]:
@@ -90,7 +126,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
             except StopIteration:
                 sheets.append(Sheet(ws.title, [], []))
                 continue
-            headers = [normalise_header(h) for h in header]
+            headers = _headers(header)
             rows = []
             for i, rec in enumerate(it, start=2):
                 if rec is None or not any(v is not None and str(v).strip() != "" for v in rec):
@@ -122,4 +158,6 @@ def looks_complete(path: Path) -> bool:
     archive (a half-copied .xlsx is not). The load step opens it properly (`workbook_opens`)."""
     import zipfile
 
-    return zipfile.is_zipfile(path) if path.suffix.lower() == ".xlsx" else True
+    if path.is_symlink() or path.suffix.lower() != ".xlsx":
+        return True  # a link is never opened (the load step quarantines it)
+    return zipfile.is_zipfile(path)

@@ -76,3 +76,38 @@ class Pseudonymiser:
 
 # --------------------------------------------------------------------------------------------------
 # Row checking
+
+
+# Identifier columns of the inputs: in a row error kept in the warehouse their value becomes its keyed hash.
+IDENTIFIER_COLUMNS = {
+    "employee_id",
+    "applicant_id",
+    "case_id",
+    "engagement_id",
+    "respondent_id",
+    "swe_registration_number",
+    "sweno",
+}
+
+
+def _plain(column: str) -> str:
+    return column.strip().lower().replace(" ", "_")
+
+
+def redact_errors(errors: list, pseudo: Pseudonymiser, la_code: str | None) -> list:
+    """Row errors as the warehouse keeps them: the value of a column that is never stored (names, dates of
+    birth, NI numbers, postcodes) is withheld, an identifier's value becomes its keyed hash. The analyst's
+    copy with the values is the quarantined file's errors.csv (owner-only)."""
+    out = []
+    for e in errors:
+        column = _plain(e.column)
+        if not e.value or e.row is None:
+            out.append(e)
+        elif column in NEVER_STORED or "birth" in column:
+            what = "date of birth" if ("birth" in column or column == "dob") else "personal data"
+            out.append(e.redacted(f"<{what} withheld>"))
+        elif column in IDENTIFIER_COLUMNS:
+            out.append(e.redacted(f"<id {pseudo.local(la_code or '', e.value)[:12]}>"))
+        else:
+            out.append(e)
+    return out

@@ -28,15 +28,33 @@ class RowError:
     rule: str
     message: str
 
-    def describe(self) -> str:
-        where = [self.file]
+    def where(self) -> str:
+        parts = [self.file]
         if self.sheet:
-            where.append(f"sheet {self.sheet}")
+            parts.append(f"sheet {self.sheet}")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            parts.append(f"row {self.row}")
         if self.column:
-            where.append(f"column {self.column}")
-        return ", ".join(where) + f": {self.message}"
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def describe(self) -> str:
+        """For the analyst (console, the quarantined file's errors.csv): where, and the message with the value."""
+        return f"{self.where()}: {self.message}"
+
+    def describe_without_value(self) -> str:
+        """For tables others read (the load log, the published chase list): where and the rule, never the
+        cell's value, which may be personal data typed into the wrong column."""
+        if self.row is None:  # a file-level message names the file's problem, not a cell
+            return self.describe()
+        return (
+            f"{self.where()}: breaks the rule {self.rule} (the value is in the quarantined file's errors.csv)"
+        )
+
+    def redacted(self, note: str) -> RowError:
+        """The same error with the cell's value replaced by a note, in the value and in the message."""
+        message = self.message.replace(self.value, note) if self.value else self.message
+        return RowError(self.file, self.sheet, self.row, self.column, note, self.rule, message)
 
 
 ERROR_COLUMNS = ("file", "sheet", "row", "column", "value", "rule", "message")

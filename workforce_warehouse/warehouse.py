@@ -6,7 +6,9 @@ Only the loaders write the `raw` schema; dbt reads it through `source()` and wri
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +61,48 @@ COMMON_COLUMNS = [("load_id", "BIGINT"), ("file_sha256", "VARCHAR")]
 def register_raw_table(name: str, columns: list[tuple[str, str]], source: str) -> None:
     RAW_TABLES[name] = COMMON_COLUMNS + columns
     RAW_TABLE_SOURCES[name] = source
+
+
+_INT_RANGE = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+
+
+def unstorable(load: Load, sheet: str = "") -> list[RowError]:
+    """Values the load's raw table cannot hold as they are: numbers too large for their column, not finite
+    (NaN, infinity), or a non-zero value that its column's decimal places would store as 0 (an FTE of
+    0.0000001). Each is a row error naming the row and column; a value with more decimal places than the
+    column keeps is otherwise rounded, as Excel's own arithmetic often gives (0.608108108...)."""
+    from .values import RowError
+
+    if not load.table or not load.rows:
+        return []
+    problems = []
+    for column, sql_type in RAW_TABLES[load.table]:
+        limit, scale = _INT_RANGE.get(sql_type), None
+        if m := _DECIMAL.match(sql_type):
+            precision, scale = int(m[1]), int(m[2])
+            limit = Decimal(10) ** (precision - scale)
+        elif sql_type != "DOUBLE" and limit is None:
+            continue
+        for row in load.rows:
+            value = row.get(column)
+            if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+                continue
+            number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+            if not number.is_finite():
+                why = "is not a finite number"
+            elif limit is not None and (abs(number) >= limit if scale is not None else abs(number) > limit):
+                most = limit if scale is None else limit - Decimal(1).scaleb(-scale)
+                why = f"is too large to store (at most {most})"
+            elif scale is not None and number != 0 and number.quantize(Decimal(1).scaleb(-scale)) == 0:
+                why = f"would be stored as 0 at {scale} decimal places"
+            else:
+                continue
+            n = row.get("row_number", row.get("worker_number"))
+            problems.append(
+                RowError(load.file_name, sheet, n, column, str(value), "unstorable", f'"{value}" {why}')
+            )
+    return problems
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

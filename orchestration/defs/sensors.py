@@ -41,14 +41,17 @@ def scan_landing(
     settings_like = type("S", (), {"landing": landing_root})
     for p in landing_files(settings_like):
         rel = p.relative_to(landing_root).as_posix()
-        st = p.stat()
+        st = p.lstat()  # a link is never followed: the load step quarantines it without reading it
         sig = [st.st_size, st.st_mtime_ns]
         new_seen[rel] = sig
         if seen.get(rel) != sig or not looks_complete(p):
             continue  # still being written, or first sight: wait a tick
         complete.append(rel)
         cached = hashed.get(rel)
-        digest = cached[2] if cached and cached[:2] == sig else sha256_of(p)
+        if p.is_symlink() or not p.is_file():
+            digest = f"not-a-file:{st.st_mtime_ns}"
+        else:
+            digest = cached[2] if cached and cached[:2] == sig else sha256_of(p)
         new_hashed[rel] = [*sig, digest]
         if triggered.get(rel) == digest:
             continue

@@ -108,7 +108,8 @@ def test_a_toy_source_loads_quarantines_and_is_offered_with_no_other_change(tmp_
         ("E09000002", "v2", 4),
     ]
     errors = (home / "quarantine" / "toy" / "toy_E09000005_2024-09-30.csv.errors.csv").read_text()
-    assert 'toy_E09000005_2024-09-30.csv,,3,visits,-1,range,"""-1"" is negative"' in errors
+    # a cell starting with - is escaped for Excel (formula injection)
+    assert 'toy_E09000005_2024-09-30.csv,,3,visits,\'-1,range,"""-1"" is negative"' in errors
     # the chase list lists the toy source's loads and rejections like any other source's
     result = _build_models(home, "+submissions")
     assert result.returncode == 0, result.stdout[-3000:]

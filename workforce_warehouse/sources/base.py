@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..io import Sheet, workbook_opens
+from ..io import OLE_MAGIC, Sheet, workbook_opens
 from ..pseudonymise import NEVER_STORED, Pseudonymiser
 from ..values import ErrorCollector, RowError, RowReader, clean_text
 
@@ -78,6 +79,14 @@ class Batch:
     context: Any = None
 
 
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def file_error(path: Path, rule: str, message: str, value: str = "") -> RowError:
     return RowError(path.name, "", None, "", value, rule, message)
 
@@ -121,6 +130,15 @@ class Source:
                     "la_code",
                     f"{fid.la_code} is not a local authority in the reference list (seeds/local_authorities.csv)",
                     fid.la_code,
+                )
+            )
+        if path.suffix.lower() == ".xlsx" and _starts_with(path, OLE_MAGIC):
+            errors.append(
+                file_error(
+                    path,
+                    "workbook_protected",
+                    "the workbook is password-protected (or an old .xls renamed): save it again as an "
+                    "ordinary .xlsx with no password",
                 )
             )
         if fid.not_before is not None and fid.not_before > today:
@@ -185,7 +203,10 @@ def check_columns_generic(
     extra = sorted({h for h in present if h not in known})
     if extra:
         warnings.append(f"{label}: ignored unknown columns {', '.join(extra)}")
-    dup = sorted({h for h in present if present.count(h) > 1})
+    counts = Counter(present)  # linear: a header row of thousands of columns must not take minutes
+    dup = sorted(
+        h for h, n in counts.items() if n > 1 and h in known
+    )  # an unknown column twice is still ignored
     if dup:
         errors.file_error("duplicate_column", f"the column(s) {', '.join(dup)} appear more than once")
     return dropped, warnings
