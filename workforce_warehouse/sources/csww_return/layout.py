@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 TYPES = {"flag", "swe", "decimal", "integer", "code", "sex", "date", "birth_date", "ethnicity", "text"}
@@ -62,8 +62,10 @@ class Layout:
     def allowance_items(self) -> list[Item]:
         return [i for i in self.la_items.values() if i.allowance]
 
-    def position(self, name: str) -> int:
-        return self.worker_elements.index(name)
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each worker element's place in the order."""
+        return {n: k for k, n in enumerate(self.worker_elements)}
 
 
 def _item(name: str, spec: dict, where: str) -> Item:

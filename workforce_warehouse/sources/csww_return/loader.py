@@ -203,9 +203,11 @@ def _worker(
     ref: dt.date,
 ) -> dict | None:
     texts: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
     seen_order: list[str] = []
+    positions = lay.positions
     for name, text in children:
-        if name not in lay.items:
+        if name not in positions:
             _fail(
                 r,
                 name,
@@ -216,13 +218,14 @@ def _worker(
             continue
         if not seen_order or seen_order[-1] != name:
             seen_order.append(name)
-        texts.setdefault(name, [])
+        counts[name] = counts.get(name, 0) + 1
+        values = texts.setdefault(name, [])
         if text:
-            texts[name].append(text)
+            values.append(text)
     # order, and elements that may appear once only
     last = None
     for name in seen_order:
-        if last is not None and lay.position(name) < lay.position(last):
+        if last is not None and positions[name] < positions[last]:
             _fail(
                 r,
                 name,
@@ -232,15 +235,18 @@ def _worker(
             )
             break
         last = name
-    for name in texts:
-        count = sum(1 for n, _ in children if n == name)
+    for name, count in counts.items():
         if count > 1 and not lay.items[name].repeats:
             _fail(r, name, None, "csww_repeated", f"{name} appears {count} times; it may appear only once")
     values = {}
     for name, item in lay.items.items():
-        raws = texts.get(name, [])
-        parsed = [v for v in (_value(r, item, t) for t in raws) if v is not None]
-        values[name] = parsed if item.repeats else (parsed[0] if parsed else None)
+        raws = texts.get(name)
+        if not raws:
+            values[name] = [] if item.repeats else None
+        elif item.repeats:
+            values[name] = [v for v in (_value(r, item, t) for t in raws) if v is not None]
+        else:
+            values[name] = _value(r, item, raws[0])
     present = {n for n, t in texts.items() if t}
 
     # the DfE's validation rules
