@@ -20,11 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from . import sources
 from .config import ConfigError, Settings
-from .io import sha256_of
+from .io import FileUnreadable, sha256_of
 from .pseudonymise import Pseudonymiser, redact_errors
 from .sources.base import FileResult, file_error
 from .submissions import Submission, submission_of
@@ -37,6 +35,7 @@ from .warehouse import (
     ensure_raw_schema,
     loaded_files,
     log_outcome,
+    unstorable,
 )
 
 SAMPLE_MANIFEST = ".sample-manifest.json"
@@ -306,7 +305,7 @@ class Ingestor:
         else:
             try:
                 self._loaded(r.path, source.name, r.loads, r.retire)
-            except duckdb.Error as exc:  # e.g. a value the raw table's type cannot hold: nothing was kept
+            except Exception as exc:  # a value the raw table cannot take: rolled back, nothing was kept
                 self._reject(
                     r.path,
                     source.name,
@@ -404,24 +403,24 @@ def _first_line(exc: BaseException) -> str:
 
 def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
     """A source's parse of one batch; any failure rejects the batch's files with a message naming them,
-    and the other batches go on."""
+    and the other batches go on. Values the raw tables cannot hold reject their file too."""
     try:
-        return source.parse(batch, pseudo, today, threshold)
-    except Exception as exc:
+        results = source.parse(batch, pseudo, today, threshold)
+    except Exception as exc:  # an untrusted file must never stop the load of the others
+        if isinstance(exc, FileUnreadable):
+            message = str(exc)
+        else:
+            message = f"the file could not be read ({exc.__class__.__name__}: {_first_line(exc)})"
         return [
-            FileResult(
-                path,
-                fid,
-                errors=[
-                    file_error(
-                        path,
-                        "unreadable",
-                        f"the file could not be read ({exc.__class__.__name__}: {_first_line(exc)})",
-                    )
-                ],
-            )
+            FileResult(path, fid, errors=[file_error(path, "unreadable", message)])
             for path, fid in batch.files
         ]
+    for r in results:
+        workbook = r.path.suffix.lower() == ".xlsx"
+        problems = [e for ld in r.loads for e in unstorable(ld, ld.dataset if workbook else "")]
+        if problems:
+            r.loads, r.errors, r.retire = [], problems, []
+    return results
 
 
 PARALLEL_MIN_TASKS = 8
