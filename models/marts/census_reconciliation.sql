@@ -120,6 +120,8 @@ select
             'working_days_lost_fte', 'absence_rate_fte') then 'the HR extract carries no vacancies, cases or absence'
         when w.recon_code like '% / %' then 'joint DfE return: own data of both councils added together'
     end as note,
+    -- councils whose own data the row adds up (2 for a joint DfE return)
+    (select count(*) from members as m where m.recon_code = w.recon_code)::bigint as councils_included,
     false as suppressed
 from wide as w
 left join {{ ref('local_authorities') }} as la on la.la_code = w.recon_code

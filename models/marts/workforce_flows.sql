@@ -44,22 +44,43 @@ dfe as (
         coalesce(series_la_code, geography_code) as series_code,
         turnover_rate_fte_note, agency_rate_fte_note, vacancy_rate_fte_note, caseload_fte_note, absence_rate_fte_note
     from {{ ref('int_dfe_headline_pivoted') }}
+),
+
+unioned as (
+    select
+        geography_level, geography_code, geography_name, la_code, region_code,
+        period_end, {{ period_label('period_end') }} as period_label, source,
+        inpost_fte, inpost_headcount::bigint as inpost_headcount, starters_fte, starters_headcount::bigint as starters_headcount,
+        leavers_fte, leavers_headcount::bigint as leavers_headcount, turnover_rate_fte, agency_fte, agency_rate_fte,
+        vacancy_fte, vacancy_rate_fte, case_holders_fte, cases::bigint as cases, caseload_fte, working_days_lost_fte,
+        absence_rate_fte,
+        inpost_fte_note, inpost_headcount_note, starters_fte_note, starters_headcount_note, leavers_fte_note,
+        leavers_headcount_note, turnover_rate_fte_note, agency_fte_note, agency_rate_fte_note, vacancy_fte_note,
+        vacancy_rate_fte_note, case_holders_fte_note, cases_note, caseload_fte_note, working_days_lost_fte_note,
+        absence_rate_fte_note,
+        councils_included,
+        geography_code as series_code,
+        false as suppressed
+    from own_notes
+    union all by name
+    select *, {{ period_label('period_end') }} as period_label, false as suppressed from dfe
 )
 
+-- counts are BIGINT (the DfE files publish them as numbers), FTE, rates and ratios DOUBLE (outputs.md)
 select
-    geography_level, geography_code, geography_name, la_code, region_code,
-    period_end, {{ period_label('period_end') }} as period_label, source,
-    inpost_fte, inpost_headcount::bigint as inpost_headcount, starters_fte, starters_headcount::bigint as starters_headcount,
-    leavers_fte, leavers_headcount::bigint as leavers_headcount, turnover_rate_fte, agency_fte, agency_rate_fte,
-    vacancy_fte, vacancy_rate_fte, case_holders_fte, cases::bigint as cases, caseload_fte, working_days_lost_fte,
-    absence_rate_fte,
-    inpost_fte_note, inpost_headcount_note, starters_fte_note, starters_headcount_note, leavers_fte_note,
-    leavers_headcount_note, turnover_rate_fte_note, agency_fte_note, agency_rate_fte_note, vacancy_fte_note,
-    vacancy_rate_fte_note, case_holders_fte_note, cases_note, caseload_fte_note, working_days_lost_fte_note,
-    absence_rate_fte_note,
-    councils_included,
-    geography_code as series_code,
-    false as suppressed
-from own_notes
-union all by name
-select *, {{ period_label('period_end') }} as period_label, false as suppressed from dfe
+    geography_level, geography_code, geography_name, la_code, region_code, period_end, period_label, source,
+    inpost_fte::double as inpost_fte, inpost_headcount::bigint as inpost_headcount,
+    starters_fte::double as starters_fte, starters_headcount::bigint as starters_headcount,
+    leavers_fte::double as leavers_fte, leavers_headcount::bigint as leavers_headcount,
+    turnover_rate_fte::double as turnover_rate_fte, agency_fte::double as agency_fte,
+    agency_rate_fte::double as agency_rate_fte, vacancy_fte::double as vacancy_fte,
+    vacancy_rate_fte::double as vacancy_rate_fte, case_holders_fte::double as case_holders_fte,
+    cases::bigint as cases, caseload_fte::double as caseload_fte, working_days_lost_fte::double as working_days_lost_fte,
+    absence_rate_fte::double as absence_rate_fte,
+    {% for n in ['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount', 'leavers_fte', 'leavers_headcount',
+        'turnover_rate_fte', 'agency_fte', 'agency_rate_fte', 'vacancy_fte', 'vacancy_rate_fte', 'case_holders_fte', 'cases',
+        'caseload_fte', 'working_days_lost_fte', 'absence_rate_fte'] -%}
+    {{ n }}_note::varchar as {{ n }}_note,
+    {% endfor -%}
+    councils_included::bigint as councils_included, series_code::varchar as series_code, suppressed
+from unioned
