@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 GX_ANALYTICS_ENABLED=False TQDM_DISABLE=1
 python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 python3 -m uv sync --frozen --quiet
+bash scripts/system-deps.sh
 python3 -m uv run --frozen ruff check .
 python3 -m uv run --frozen ruff format --check .
 python3 -m uv run --frozen dbt parse --project-dir . --profiles-dir profiles --quiet
