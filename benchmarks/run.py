@@ -212,12 +212,14 @@ def bench_csww(workdir: Path, workers: int = 20000) -> dict:
     import xml.etree.ElementTree as ET
 
     from workforce_warehouse.pseudonymise import Pseudonymiser
-    from workforce_warehouse.sample import Council, csww_xml
+    from workforce_warehouse.sample import Council
     from workforce_warehouse.sources.csww_return import parse_return
+    from workforce_warehouse.sources.csww_return.sample import csww_xml
 
     rng = random.Random(1)
     council = Council("E09000022", 0, rng, dt.date(2023, 4, 1), dt.date(2025, 3, 31), 400)
-    text = csww_xml(council, 2024, rng, [])
+    # the 2023 layout: the one benchmarks/csww.xsd describes (GenderCurrent, SWENo of exactly 10 digits)
+    text = csww_xml(council, 2023, rng, [])
     head, first, rest = text.partition("  <CSWWWorker>")
     blocks = [("  <CSWWWorker>" + b) for b in (first and rest or "").split("  <CSWWWorker>")]
     blocks[-1] = blocks[-1].replace("</Message>\n", "")
@@ -225,12 +227,12 @@ def bench_csww(workdir: Path, workers: int = 20000) -> dict:
         re.sub(r"<SWENo>SW\d{10}</SWENo>", f"<SWENo>SW{i:010d}</SWENo>", blocks[i % len(blocks)])
         for i in range(workers)
     ]
-    big = workdir / "csww_E09000022_2024.xml"
+    big = workdir / "csww_E09000022_2023.xml"
     big.write_text(head + "".join(parts) + "</Message>\n", encoding="utf-8")
     n = workers
 
     start = time.monotonic()
-    loads, errors = parse_return(big, "E09000022", 2024, Pseudonymiser(KEY.encode()), dt.date(2026, 1, 1))
+    loads, errors = parse_return(big, "E09000022", 2023, Pseudonymiser(KEY.encode()), dt.date(2026, 1, 1))
     ours = time.monotonic() - start
     result = {"workers": n, "ours_seconds": round(ours, 2), "ours_workers_per_second": round(n / ours)}
 

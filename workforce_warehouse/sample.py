@@ -17,7 +17,7 @@ import io
 import json
 import random
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import REFERENCE_DIR
@@ -148,7 +148,6 @@ PAY = {  # role -> (band label, order, base salary)
     "middle_manager": ("SM1", 6, 66000),
     "senior_manager": ("SM3", 7, 88000),
 }
-MANAGERS = ("first_line_manager", "middle_manager", "senior_manager")
 
 
 def group_of(code: str) -> str:
@@ -180,11 +179,6 @@ class Person:
     newly_qualified: bool = False
     asye_outcome: str | None = None
     asye_outcome_date: dt.date | None = None
-    cases: dict = field(default_factory=dict)
-
-    @property
-    def group(self) -> str:
-        return group_of(self.ethnicity)
 
     def employed_between(self, a: dt.date, b: dt.date) -> bool:
         return self.start <= b and (self.end is None or self.end >= a)
@@ -237,7 +231,7 @@ class Council:
             newly_qualified=newly_qualified,
         )
         if newly_qualified:
-            fail_p = 0.05 * (3.0 if is_bme(eth) else 1.0)
+            fail_p = 0.05 * (PLANTED["asye_fail_rl"] if is_bme(eth) else 1.0)
             r = rng.random()
             p.asye_outcome = (
                 "failed"

@@ -411,7 +411,7 @@ def test_short_key_is_a_configuration_error(monkeypatch, tmp_path):
 # -------------------------------------------------------------------------------- CSWW XML returns
 
 
-def _sample_return(tmp_path: Path, la="E09000007", year=2024, edit=None) -> Path:
+def _sample_return(tmp_path: Path, la="E09000007", year=2023, edit=None) -> Path:
     text = (REFERENCE_DIR / "dfe" / "csww_sample_return.xml").read_text()
     if edit:
         text = edit(text)
@@ -419,7 +419,7 @@ def _sample_return(tmp_path: Path, la="E09000007", year=2024, edit=None) -> Path
 
 
 def test_csww_return_loads_with_lea_mapped(tmp_path):
-    _sample_return(tmp_path)  # LEA 202 is Camden (E09000007) in 2024, through the reference list
+    _sample_return(tmp_path)  # LEA 202 is Camden (E09000007) in 2023, through the reference list
     summary = run(tmp_path)
     o = summary.outcomes[0]
     if o.outcome == "rejected":
@@ -435,7 +435,7 @@ def test_csww_return_loads_with_lea_mapped(tmp_path):
 def test_csww_header_must_agree_with_name(tmp_path):
     _sample_return(tmp_path, la="E09000002")
     run(tmp_path)
-    errs = errors_of(tmp_path, "csww_E09000002_2024.xml", "csww_return")
+    errs = errors_of(tmp_path, "csww_E09000002_2023.xml", "csww_return")
     assert errs[0]["rule"] == "csww_header" and "but the file name says E09000002" in errs[0]["message"]
 
 
@@ -449,7 +449,7 @@ def test_csww_validation_rules(tmp_path):
     run(tmp_path)
     errs = {
         (e["row"], e["column"], e["rule"])
-        for e in errors_of(tmp_path, "csww_E09000007_2024.xml", "csww_return")
+        for e in errors_of(tmp_path, "csww_E09000007_2023.xml", "csww_return")
     }
     assert ("3", "ReasonLeave", "leaver_reason") in errs
     assert ("1", "FTE", "fte_range") in errs
@@ -458,7 +458,7 @@ def test_csww_validation_rules(tmp_path):
 def test_csww_not_well_formed_is_rejected(tmp_path):
     _sample_return(tmp_path, edit=lambda t: t[: len(t) // 2])
     run(tmp_path)
-    assert errors_of(tmp_path, "csww_E09000007_2024.xml", "csww_return")[0]["rule"] == "xml_not_well_formed"
+    assert errors_of(tmp_path, "csww_E09000007_2023.xml", "csww_return")[0]["rule"] == "xml_not_well_formed"
 
 
 # -------------------------------------------------------------------------------- DfE published files
@@ -627,8 +627,8 @@ def test_csww_return_named_with_a_successor_code_loads(tmp_path):
     _sample_return(tmp_path, la="E08000019", edit=barnsley)  # Sheffield's code: not Barnsley's successor
     run(tmp_path)
     assert (
-        "LEA 370 is Barnsley (E08000016) in 2024"
-        in errors_of(tmp_path, "csww_E08000019_2024.xml", "csww_return")[0]["message"]
+        "LEA 370 is Barnsley (E08000016) in 2023"
+        in errors_of(tmp_path, "csww_E08000019_2023.xml", "csww_return")[0]["message"]
     )
 
 

@@ -45,7 +45,7 @@ def warehouse(tmp_path_factory):
     for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
         shutil.copy(f, landing / "dfe_census" / f.name)
     shutil.copy(
-        REFERENCE_DIR / "dfe" / "csww_sample_return.xml", landing / "dfe_census" / "csww_E09000007_2024.xml"
+        REFERENCE_DIR / "dfe" / "csww_sample_return.xml", landing / "dfe_census" / "csww_E09000007_2023.xml"
     )
     (landing / "agency_use").mkdir()
     (landing / "agency_use" / f"agency_{A}_2024-Q1.csv").write_text(

@@ -28,6 +28,7 @@ TABLES = [
     "asye_outcomes",
     "agency_use",
     "census_reconciliation",
+    "pay_offers",
     "submissions",
     "data_quality",
 ]
