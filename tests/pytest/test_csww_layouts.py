@@ -333,13 +333,14 @@ def test_year_with_no_layout_is_rejected_naming_the_known_years(tmp_path):
     assert "2021, 2022, 2023, 2024, 2025" in errs[0]["message"]
 
 
-def test_elements_out_of_order_are_a_row_error(tmp_path):
+def test_elements_out_of_order_load_with_a_note(tmp_path):
     body = workers(2022)
     body[3] = el([("SWENo", "SW0000000104"), ("AgencyWorker", 1), ("FTE", 1)])
-    name = put_return(tmp_path, 2022, message(2022, body=body))
-    run(tmp_path)
-    errs = quarantine_errors(tmp_path, name)
-    assert [(e["row"], e["column"], e["rule"]) for e in errs] == [("4", "AgencyWorker", "csww_element_order")]
+    put_return(tmp_path, 2022, message(2022, body=body))
+    [outcome] = run(tmp_path).outcomes
+    assert outcome.outcome == "loaded"
+    [(warnings,)] = query(tmp_path, "select warnings from raw.load_log where dataset = 'workers'")
+    assert "worker 4: AgencyWorker comes after SWENo" in warnings
 
 
 # -------------------------------------------------------------------------------- SWE numbers

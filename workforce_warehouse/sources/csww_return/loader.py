@@ -201,6 +201,7 @@ def _worker(
     pseudo: Pseudonymiser,
     la_code: str,
     ref: dt.date,
+    notes: list[str] | None = None,
 ) -> dict | None:
     texts: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
@@ -222,17 +223,16 @@ def _worker(
         values = texts.setdefault(name, [])
         if text:
             values.append(text)
-    # order, and elements that may appear once only
+    # order: the layout's order is the DfE's, but nothing read from a worker depends on it and the DfE's
+    # validation rules do not list it, so an out-of-order element is noted in the load log, not an error
     last = None
     for name in seen_order:
         if last is not None and positions[name] < positions[last]:
-            _fail(
-                r,
-                name,
-                None,
-                "csww_element_order",
-                f"{name} comes after {last}; the {lay.year} layout puts {name} before {last}",
-            )
+            if notes is not None and not notes:
+                notes.append(
+                    f"worker {r.row_number}: {name} comes after {last}; the {lay.year} layout puts {name} "
+                    f"before {last} (loaded; elements are read by name)"
+                )
             break
         last = name
     for name, count in counts.items():
@@ -346,6 +346,7 @@ class _Reader:
         self.blocks: list[tuple[str, list[tuple[str, str]]]] = []  # the Message's other child blocks
         self.workers: list[dict] = []
         self.n_workers = 0
+        self.notes: list[str] = []  # load-log warnings (the first out-of-order element)
         self.bad_workers: set[int] = set()
         self.ref_date: dt.date | None = None
         self.layout: Layout | None = None
@@ -415,7 +416,7 @@ class _Reader:
             raise _Stop
         before = len(self.errors.errors)
         r = RowReader(self.errors, self.n_workers, {})
-        rec = _worker(r, self.children, self.layout, self.pseudo, self.la_code, self.ref_date)
+        rec = _worker(r, self.children, self.layout, self.pseudo, self.la_code, self.ref_date, self.notes)
         if rec is not None:
             self.workers.append(rec)
         if len(self.errors.errors) > before:
@@ -530,6 +531,7 @@ def parse_return(
         rows_read=n,
         rejected=[e for e in errors.errors if e.row is not None],
         dropped_columns=["PersonBirthDate (kept as age band)"],
+        warnings=reader.notes,
         **common,
     )
     loads = [ret, wk]
