@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from workforce_warehouse.suppression import apply
 
@@ -95,12 +96,33 @@ def test_secondary_suppression_cascades_across_hierarchies():
 
 
 def test_threshold_one_shows_everything():
+    # threshold 1: no count is "from 1 to 0", so every cell is shown exactly as computed, ones included
     df = apply(
         "representation_by_seniority",
         cell({"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1}),
         1,
     )
     assert hidden(df) == set() and not df.suppressed.any()
+    got = {r.ethnic_group: (r.headcount, r.fte, r.pct_of_known) for r in df.itertuples()}
+    # Known = 20 + 1 + 3 + 12 + 2 = 38; BME = 18; Total = 39
+    assert got["Mixed"] == (1, 1.0, pytest.approx(100 / 38))
+    assert got["Unknown"][:2] == (1, 1.0) and pd.isna(got["Unknown"][2])
+    assert got["BME"] == (18, 18.0, pytest.approx(100 * 18 / 38))
+    assert got["Known"][:2] == (38, 38.0) and got["Total"][:2] == (39, 39.0)
+
+
+def test_threshold_two_hides_only_the_ones_and_what_gives_them_away():
+    # threshold 2: only counts of 1 are small. Mixed 1 and Unknown 1 are hidden. Known = 20 + Mixed + 3 + 12 + 2:
+    # one hidden part, so the smallest other visible non-zero part, Other (2), is hidden. Total = Known + Unknown:
+    # one hidden part, so Known (38) is hidden. BME = Mixed + 3 + 12 + Other: two hidden, nothing more.
+    # Known is now hidden with Mixed and Other: two or more hidden in every sum. Done.
+    df = apply(
+        "representation_by_seniority",
+        cell({"White": 20, "Mixed": 1, "Asian": 3, "Black": 12, "Other": 2, "Unknown": 1}),
+        2,
+    )
+    assert hidden(df) == {"Mixed", "Unknown", "Other", "Known"}
+    assert df[df.ethnic_group == "Asian"].iloc[0].headcount == 3  # 3 is not small at threshold 2
 
 
 def test_dfe_published_rows_are_not_resuppressed():
