@@ -47,11 +47,30 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o700)  # run logs and events name files and rows: owner only
     cfg = home / "dagster.yaml"
-    # written by us (and not edited by hand since, e.g. for PostgreSQL storage): kept up to date
+    wanted = DAGSTER_YAML
+    pg_url = os.environ.get("WORKFORCE_DAGSTER_POSTGRES_URL")
+    if pg_url:
+        # A shared server: runs, event logs and schedules in PostgreSQL (dagster-postgres) instead of SQLite
+        # files under DAGSTER_HOME. Dagster's storage speaks psycopg2, while SQLAlchemy 2.1 takes a plain
+        # postgresql:// URL to mean psycopg 3: the URL is handed on with the driver named, through the
+        # environment (inherited by `dagster dev` and its processes), so no password is written to a file.
+        scheme, sep, rest = pg_url.partition("://")
+        os.environ["WORKFORCE_DAGSTER_POSTGRES_SQLALCHEMY_URL"] = (
+            f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgres", "postgresql") else pg_url
+        )
+        wanted += (
+            "# Runs, event logs and schedules in PostgreSQL: WORKFORCE_DAGSTER_POSTGRES_URL with the psycopg2\n"
+            "# driver named (workforce-warehouse sets WORKFORCE_DAGSTER_POSTGRES_SQLALCHEMY_URL from it).\n"
+            "storage:\n"
+            "  postgres:\n"
+            "    postgres_url:\n"
+            "      env: WORKFORCE_DAGSTER_POSTGRES_SQLALCHEMY_URL\n"
+        )
+    # written by us (and not edited by hand since): kept up to date, the storage section too
     if not cfg.exists() or (
-        cfg.read_text().startswith("# Written by workforce-warehouse") and cfg.read_text() != DAGSTER_YAML
+        cfg.read_text().startswith("# Written by workforce-warehouse") and cfg.read_text() != wanted
     ):
-        cfg.write_text(DAGSTER_YAML)
+        cfg.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

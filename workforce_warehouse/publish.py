@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import suppression
+from . import publish_postgres, suppression
 from .config import PROJECT_DIR, Settings
 from .quality import CheckResult, frame_of
 
@@ -104,9 +105,13 @@ def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, p
 
 
 def council_filter(table: str, columns: set[str]) -> str:
-    """SQL condition (parameters: LA code, region code) for one council's file: its own rows plus the
+    """What a council may see, as a SQL condition (parameters: LA code, region code): its own rows plus the
     pooled rows it is compared with (each pooling at least 3 councils, so the others cannot be worked
-    out), the DfE's rows for its region and England; nothing of any other council."""
+    out), the DfE's rows for its region and England; nothing of any other council.
+
+    The one definition of the rule: the council files (DuckDB) and the PostgreSQL copy's row-level security
+    policies (publish_postgres.py) both take it through `council_condition`. Plain SQL that DuckDB and
+    PostgreSQL read alike."""
     if table == "submissions":
         return "la_code = $la"
     if table == "data_quality":
@@ -119,6 +124,18 @@ def council_filter(table: str, columns: set[str]) -> str:
         f" or (geography_level = 'Alliance' and {pooled_ok})"
         f" or geography_level = 'England'"
     )
+
+
+_CODE = re.compile(r"[A-Za-z0-9]+")
+
+
+def council_condition(table: str, columns: set[str], la: str, region: str) -> str:
+    """`council_filter` for one council, its codes written in as SQL literals (a row-level security policy
+    takes no parameters). Codes are letters and digits only (ONS codes), checked here."""
+    for code in (la, region or "X"):  # a council whose region is unknown sees no region rows
+        if not _CODE.fullmatch(code or ""):
+            raise ValueError(f"not an ONS code: {code!r}")
+    return council_filter(table, columns).replace("$la", f"'{la}'").replace("$region", f"'{region or ''}'")
 
 
 def _write_council_files(
@@ -142,15 +159,9 @@ def _write_council_files(
                 try:
                     cur.execute("BEGIN")
                     for t, cols in tables.items():
-                        condition = council_filter(t, cols)
-                        params = {
-                            k: v
-                            for k, v in (("la", la), ("region", regions.get(la, "")))
-                            if f"${k}" in condition
-                        }
+                        condition = council_condition(t, cols, la, regions.get(la, ""))
                         cur.execute(
-                            f"CREATE TABLE {alias}.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}",
-                            params,
+                            f"CREATE TABLE {alias}.main.{t} AS SELECT * FROM a.main.{t} WHERE {condition}"
                         )
                     cur.execute("COMMIT")
                 finally:
@@ -275,6 +286,18 @@ def build_and_swap(
             (pub / FAILED_MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
             return PublishResult(False, checks=checks, manifest_path=pub / FAILED_MANIFEST)
         manifest["published"] = True
+        # PostgreSQL copy (publish_postgres.py), only when WORKFORCE_PUBLISH_POSTGRES_URL is set: loaded from
+        # the built alliance file and swapped in as schema `wres` just before the files are swapped, so when
+        # it fails nothing is swapped (files and PostgreSQL stay the last good copy) and the run exits 2.
+        pg_url = publish_postgres.postgres_url()
+        if pg_url:
+            try:
+                manifest["postgres"] = publish_postgres.publish_copy(
+                    pg_url, build / "alliance.duckdb", councils, regions, progress=progress, work_dir=build
+                )
+            except publish_postgres.PostgresCopyError as exc:
+                _postgres_failed(settings, manifest, exc)
+                raise
         (build / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
         _chmod_tree(build)
         _swap(build, pub)
@@ -287,6 +310,17 @@ def build_and_swap(
     return PublishResult(
         True, tables=manifest["tables"], councils=councils, checks=checks, manifest_path=pub / "manifest.json"
     )
+
+
+def _postgres_failed(settings: Settings, manifest: dict, exc: Exception) -> None:
+    """The attempt's manifest beside the live one, and the failure recorded with the run (the CLI exits 2)."""
+    from . import pipeline
+
+    manifest["published"] = False
+    manifest["reason"] = f"{exc}; the previous published copy (files and PostgreSQL) is unchanged"
+    (settings.published / FAILED_MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
+    if manifest.get("run_id"):
+        pipeline.record_failure(settings, manifest["run_id"], "publish", exc)
 
 
 def _swap(build: Path, pub: Path) -> None:
