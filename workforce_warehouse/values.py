@@ -77,9 +77,10 @@ def clean_text(value: Any) -> str | None:
     return text or None
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$")
-_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+# ASCII digits only: full-width or other scripts' digits are not dates.
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$", re.ASCII)
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$", re.ASCII)
+_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$", re.ASCII)
 
 
 def parse_date(value: Any) -> dt.date | None:

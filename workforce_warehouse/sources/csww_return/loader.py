@@ -29,10 +29,11 @@ from ...values import (
     parse_number,
 )
 from ...warehouse import Load, register_raw_table
+from ..base import name_pattern
 from .layout import Item, Layout, known_years, layouts, mismatch_message
 
 SOURCE = "csww_return"
-NAME_RE = re.compile(r"^csww_(E0[689]\d{6}|E10\d{6})_(\d{4})\.xml$", re.I)
+NAME_RE = name_pattern(r"csww_<LA>_([0-9]{4})\.xml")
 PATTERN = "csww_<LA code>_<YYYY>.xml"
 SHEET = "CSWWWorker"
 CHUNK = 1 << 20
