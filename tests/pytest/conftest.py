@@ -30,7 +30,7 @@ def _isolated_env(monkeypatch, tmp_path_factory):
 
 
 def dbt_build(
-    home: Path, select: str | None = None, env_extra: dict | None = None
+    home: Path, select: str | None = None, env_extra: dict | None = None, extra_args: list[str] | None = None
 ) -> subprocess.CompletedProcess:
     env = dict(
         os.environ,
@@ -53,6 +53,7 @@ def dbt_build(
     ]
     if select:
         cmd += ["--select", select]
+    cmd += extra_args or []
     return subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import toy_source
-from conftest import PROJECT, query
+from conftest import dbt_build, query
 
 from workforce_warehouse import sources
 from workforce_warehouse.cli import main, source_choices
@@ -30,28 +26,6 @@ def _put(home, name, text):
     d = home / "landing" / "toy"
     d.mkdir(parents=True, exist_ok=True)
     (d / name).write_text(text)
-
-
-def _build_models(home, select):
-    """dbt seeds and models (no tests: the toy home has no HR data for the staging tests to read)."""
-    env = dict(
-        os.environ,
-        WORKFORCE_HOME=str(home),
-        WORKFORCE_WAREHOUSE_PATH=str(home / "warehouse" / "warehouse.duckdb"),
-    )
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    args = [
-        "--project-dir",
-        str(PROJECT),
-        "--profiles-dir",
-        str(PROJECT / "profiles"),
-        "--target-path",
-        str(home / "dbt_target"),
-        "--log-path",
-        str(home / "dbt_logs"),
-    ]
-    cmd = [dbt, "build", "--select", select, "--resource-type", "seed", "--resource-type", "model", *args]
-    return subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def _ingest(home):
@@ -111,7 +85,10 @@ def test_a_toy_source_loads_quarantines_and_is_offered_with_no_other_change(tmp_
     # a cell starting with - is escaped for Excel (formula injection)
     assert 'toy_E09000005_2024-09-30.csv,,3,visits,\'-1,range,"""-1"" is negative"' in errors
     # the chase list lists the toy source's loads and rejections like any other source's
-    result = _build_models(home, "+submissions")
+    # seeds and models only: the toy home has no HR data for the staging tests to read
+    result = dbt_build(
+        home, "+submissions", extra_args=["--resource-type", "seed", "--resource-type", "model"]
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     rows = query(
         home,
