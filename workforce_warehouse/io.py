@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -161,3 +162,59 @@ def looks_complete(path: Path) -> bool:
     if path.is_symlink() or path.suffix.lower() != ".xlsx":
         return True  # a link is never opened (the load step quarantines it)
     return zipfile.is_zipfile(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing (the sample generator): deterministic bytes, so a sample's manifest is stable across runs.
+# --------------------------------------------------------------------------------------------------
+
+
+def write_csv(
+    path: Path, rows: list[dict], encoding: str = "utf-8", columns: list[str] | None = None
+) -> None:
+    columns = columns or (list(rows[0].keys()) if rows else [])
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(
+        buf,
+        fieldnames=[c for c in columns if not c.startswith("_")],
+        extrasaction="ignore",
+        lineterminator="\r\n" if encoding == "cp1252" else "\n",
+    )
+    w.writeheader()
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[dict]], columns: dict[str, list[str]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        cols = columns[name]
+        ws.append(cols)
+        for r in rows:
+            values = []
+            for col in cols:
+                v = r.get(col, "")
+                # real Excel dates for date columns written as ISO text by the generator
+                if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
+                    v = dt.date.fromisoformat(v)
+                values.append(v)
+            ws.append(values)
+    wb.save(path)
+    _freeze_zip(path)
+
+
+def _freeze_zip(path: Path) -> None:
+    """Make a saved workbook byte-identical across runs: fixed entry times and document timestamps."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", b"2025-04-01T00:00:00Z", data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 4, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
