@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -307,6 +308,7 @@ def build_and_swap(
     finally:
         shutil.rmtree(build, ignore_errors=True)
     progress(f"  published {len(shared)} tables and {len(councils)} council files to {pub}")
+    _write_reports(pub, progress)
     return PublishResult(
         True, tables=manifest["tables"], councils=councils, checks=checks, manifest_path=pub / "manifest.json"
     )
@@ -321,6 +323,21 @@ def _postgres_failed(settings: Settings, manifest: dict, exc: Exception) -> None
     (settings.published / FAILED_MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
     if manifest.get("run_id"):
         pipeline.record_failure(settings, manifest["run_id"], "publish", exc)
+
+
+def _write_reports(pub: Path, progress: Callable[[str], None]) -> None:
+    """Reports (outputs.md "Reports"): each council's wres_report.html and alliance_report.html, from the
+    files just published. The data is published by now: a report failure is logged and said, and never
+    unpublishes it (`workforce-warehouse report` writes them again)."""
+    try:
+        from .reports import build_reports
+
+        result = build_reports(pub, progress=progress)
+        for err in result.errors:
+            progress(f"  report not written: {err}")
+    except Exception as exc:
+        logging.getLogger(__name__).exception("reports failed after a successful publish")
+        progress(f"  reports not written ({type(exc).__name__}: {exc}); the published data is unaffected")
 
 
 def _swap(build: Path, pub: Path) -> None:
