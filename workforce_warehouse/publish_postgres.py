@@ -82,8 +82,8 @@ _SIMPLE_TYPES = {
     "FLOAT": "real",
     "DOUBLE": "double precision",
     "DATE": "date",
-    "TIME": "time",
-    "TIMESTAMP": "timestamp",
+    "TIME": "time without time zone",
+    "TIMESTAMP": "timestamp without time zone",
     "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
     "INTERVAL": "interval",
 }
