@@ -1,4 +1,4 @@
-"""`workforce-warehouse`: sample, refresh, status, withdraw, serve (interfaces.md).
+"""`workforce-warehouse`: sample, refresh, status, withdraw, serve, report, docs (interfaces.md).
 
 The CLI is thin: it parses arguments, checks the environment, and runs the same Dagster job that the
 schedule and the sensor run, in process.
@@ -163,10 +163,33 @@ def cmd_sample(args) -> int:
     return EXIT_OK
 
 
+def check_landing(settings: Settings, allow_empty: bool) -> None:
+    """A home with no landing folder, or nothing in it, is most often a typo'd --home: say so (exit 3)
+    rather than create a new empty warehouse and publish empty tables."""
+    from .ingest import SAMPLE_MANIFEST, landing_files
+
+    if allow_empty:
+        return
+    hint = (
+        f"put the councils' files in {settings.landing}/<folder> (see README), or write the sample with: "
+        f"workforce-warehouse sample --out {settings.landing}; --allow-empty refreshes anyway"
+    )
+    if not settings.landing.is_dir():
+        raise ConfigError(f"{settings.home} has no landing folder (is --home right?): {hint}")
+    files = [f for f in landing_files(settings) if f.name != SAMPLE_MANIFEST]
+    if not files and not settings.warehouse_path.exists():
+        raise ConfigError(
+            f"the landing folder {settings.landing} is empty and there is no warehouse yet: {hint}"
+        )
+
+
 def cmd_refresh(args) -> int:
     started = time.monotonic()
+    if args.verbose:
+        os.environ["WORKFORCE_VERBOSE"] = "1"
     try:
         settings = load_settings(args.home)
+        check_landing(settings, args.allow_empty)
         settings.ensure_dirs()
         check_alliance(settings)
         files = preflight(settings)
@@ -220,32 +243,38 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
     load = pipeline.read_record(settings, run_id, "load")
     checks = pipeline.read_record(settings, run_id, "checks")
     pub = pipeline.read_record(settings, run_id, "publish")
+    dbt_rec = pipeline.read_record(settings, run_id, "dbt")
     _say("")
-    _say(f"Summary (run {run_id[:8]}, {time.monotonic() - started:.0f}s)")
+    stages = [
+        (name, rec) for name, rec in (("load", load), ("dbt", dbt_rec), ("checks", checks), ("publish", pub))
+    ]
+    times = ", ".join(f"{name} {rec['seconds']:.0f}s" for name, rec in stages if rec and "seconds" in rec)
+    _say(f"Summary (run {run_id[:8]}, {time.monotonic() - started:.0f}s: {times})")
     rejected = []
     if load:
         _say(f"  files: {load['line']}")
         rejected = [o for o in load["outcomes"] if o["outcome"] == "rejected"]
         for o in rejected:
-            _say(f"    rejected {o['file']}: {o['message']}")
+            _say(f"    rejected {o['file']}: {o['message'][:300]}")
     else:
         _say("  files: the load stage did not finish")
+    chase = _chase_counts(settings)
+    if chase:
+        _say(f"  chase list: {chase}")
     if checks:
         res = checks["results"]
-        dbt = [r for r in res if r["check_type"] == "dbt_test"]
-        gx = [r for r in res if r["check_type"] == "great_expectations"]
-        _say(
-            f"  dbt tests: {sum(r['outcome'] == 'pass' for r in dbt)} passed, "
-            f"{sum(r['outcome'] != 'pass' for r in dbt)} failed"
-        )
-        _say(
-            f"  expectations: {sum(r['outcome'] == 'pass' for r in gx)} passed, "
-            f"{sum(r['outcome'] != 'pass' for r in gx)} failed"
-        )
+        for label, kind in (("dbt tests", "dbt_test"), ("expectations", "great_expectations")):
+            mine = [r for r in res if r["check_type"] == kind]
+            warned = sum(r["outcome"] != "pass" and r["severity"] != "error" for r in mine)
+            failed = sum(r["outcome"] != "pass" and r["severity"] == "error" for r in mine)
+            _say(
+                f"  {label}: {sum(r['outcome'] == 'pass' for r in mine)} passed, {warned} warned, {failed} failed"
+            )
         for r in res:
             if r["outcome"] != "pass":
                 where = f"{r['layer']}.{r['table_name']}" + (f" ({r['council']})" if r["council"] else "")
-                _say(f"    [{r['severity']}] {r['check_name']} on {where}: {r['message'][:400]}")
+                kind = "failed" if r["severity"] == "error" else "warning"
+                _say(f"    {kind}: {r['check_name']} on {where}: {_short(r['message'])}")
     if pub and pub["published"]:
         _say(
             f"  published: {len(pub['tables'])} tables, {len(pub['councils'])} council files -> {settings.published}"
@@ -253,9 +282,8 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
         _say(
             f"    BI tools: {settings.published / 'alliance.duckdb'} (read-only) or {settings.published / 'parquet'}"
         )
-        _say(
-            f'    e.g. duckdb -readonly {settings.published / "alliance.duckdb"} "select * from wres_metrics limit 5"'
-        )
+        _say("    a first look (the alliance's latest WRES relative likelihoods, all services):")
+        _say(f'      {sys.executable} -c "{_first_look(settings.published / "alliance.duckdb")}"')
         return EXIT_REJECTED if rejected else EXIT_OK
     if pub and not pub["published"]:
         _say("  NOT published: blocking checks failed; the previous published copy is unchanged.")
@@ -280,6 +308,43 @@ def summarise(settings: Settings, run_id: str, success: bool, started: float, re
     return EXIT_BLOCKED
 
 
+def _first_look(path: Path) -> str:
+    sql = (
+        "select period_label, metric, comparison_group, round(relative_likelihood, 2) as rl, "
+        "round(ci_lower, 2) as ci_low, round(ci_upper, 2) as ci_high, band, status "
+        "from wres_metrics where geography_level = 'Alliance' and service = 'all' "
+        "and breakdown_type = 'all' and period_end = (select max(period_end) from wres_metrics) "
+        "order by metric, comparison_order"
+    )
+    return f"import duckdb; duckdb.connect('{path}', read_only=True).sql(\\\"{sql}\\\").show(max_rows=60)"
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _chase_counts(settings: Settings) -> str:
+    """The chase list in counts (withdrawn, missing, rejected, waiting), saying when the bundled sample
+    leaves submissions out on purpose."""
+    from .ingest import sample_manifest
+    from .warehouse import WarehouseBusy, chase_list
+
+    try:
+        rows = chase_list(settings.warehouse_path) if settings.warehouse_path.exists() else None
+    except WarehouseBusy:
+        return ""
+    if not rows:
+        return ""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r[4]] = counts.get(r[4], 0) + 1
+    text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    if counts.get("missing") and sample_manifest(settings):
+        text += " (the bundled sample leaves some submissions out on purpose: docs/sample-data.md)"
+    return text + "; workforce-warehouse status lists them"
+
+
 def cmd_status(args) -> int:
     from .warehouse import WarehouseBusy, chase_list
 
@@ -287,6 +352,9 @@ def cmd_status(args) -> int:
         settings = load_settings(args.home)
     except ConfigError as exc:
         _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    if not settings.home.is_dir():
+        _say(f"Configuration error: there is no home folder {settings.home} (is --home right?)")
         return EXIT_CONFIG
     runs = sorted((settings.logs / "runs").glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)[:5]
     _say("Last runs:")
@@ -402,6 +470,62 @@ def cmd_serve(args) -> int:
     return subprocess.call(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
 
 
+def cmd_report(args) -> int:
+    from .reports import build_reports
+
+    try:
+        settings = load_settings(args.home)
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    if not (settings.published / "alliance.duckdb").exists():
+        _say(f"Nothing is published in {settings.published} yet: run workforce-warehouse refresh first.")
+        return EXIT_CONFIG
+    res = build_reports(settings.published, la=args.la, pdf=args.pdf, progress=_say)
+    for la, path in sorted(res.council_reports.items()):
+        _say(f"  {la}: {path}")
+    if res.alliance_report:
+        _say(f"  alliance overview: {res.alliance_report}")
+    for path in res.pdfs:
+        _say(f"  PDF: {path}")
+    if res.pdf_note:
+        _say(res.pdf_note)
+    for err in res.errors:
+        _say(f"  not written: {err}")
+    _say("Open a report in any browser (it needs no network); print it to A4 from the browser if you wish.")
+    return EXIT_BLOCKED if res.errors else EXIT_OK
+
+
+def cmd_docs(args) -> int:
+    from .reports.docs import build_docs
+
+    try:
+        settings = load_settings(args.home)
+    except ConfigError as exc:
+        _say(f"Configuration error: {exc}")
+        return EXIT_CONFIG
+    try:  # dbt reads the warehouse's catalog: not while a refresh writes it
+        lock = WarehouseLock(settings, timeout=0).acquire("docs")
+    except LockHeld as exc:
+        _say(str(exc))
+        return EXIT_LOCKED
+    try:
+        res = build_docs(settings, progress=_say)
+    except RuntimeError as exc:
+        _say(str(exc))
+        return EXIT_BLOCKED
+    finally:
+        lock.release()
+    _say(f"dbt docs (models, columns, lineage, exposures): {res.dbt_site}")
+    _say(f"  open it from disk: {res.dbt_site.as_uri()}")
+    if res.gx_site:
+        _say(f"Great Expectations data docs: {res.gx_site}")
+        _say(f"  open it from disk: {res.gx_site.as_uri()}")
+    for note in res.notes:
+        _say(note)
+    return EXIT_OK
+
+
 def source_choices() -> list[str]:
     """Every registered source, and every landing folder (standing for the sources it holds)."""
     from .sources import folders, names
@@ -427,6 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--only-new", action="store_true", help="do nothing unless a landing file is new or changed"
     )
+    r.add_argument(
+        "--verbose", action="store_true", help="a line for every file loaded, not only the rejected"
+    )
+    r.add_argument(
+        "--allow-empty", action="store_true", help="refresh even with no landing folder or no files in it"
+    )
     r.set_defaults(func=cmd_refresh)
     st = sub.add_parser("status", help="last runs, the chase list and quarantined files")
     st.add_argument("--home")
@@ -444,6 +574,14 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--host", default=os.environ.get("WORKFORCE_SERVE_HOST", "127.0.0.1"))
     sv.add_argument("--port", type=int, default=int(os.environ.get("WORKFORCE_SERVE_PORT", "3000")))
     sv.set_defaults(func=cmd_serve)
+    rp = sub.add_parser("report", help="(re)write the council WRES reports and the alliance overview")
+    rp.add_argument("--home")
+    rp.add_argument("--la", help="one council's report only (its LA code)")
+    rp.add_argument("--pdf", action="store_true", help="also a PDF beside each report (needs Chromium)")
+    rp.set_defaults(func=cmd_report)
+    dp = sub.add_parser("docs", help="the dbt documentation site and the Great Expectations data docs")
+    dp.add_argument("--home")
+    dp.set_defaults(func=cmd_docs)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -206,6 +206,10 @@ class Ingestor:
         self.con = None
         self.pseudo: Pseudonymiser | None = None
         self._done: set[tuple[str, str]] | None = None
+        # per-file lines for loaded files only when asked (WORKFORCE_VERBOSE=1, `refresh --verbose`);
+        # rejected files are always named
+        self.verbose = os.environ.get("WORKFORCE_VERBOSE", "") not in ("", "0")
+        self._bar = None
 
     # -- entry point -------------------------------------------------------------------------------
     def run(self, only: set[str] | None = None, submission: Submission | None = None) -> IngestSummary:
@@ -232,9 +236,12 @@ class Ingestor:
                 found = self._identify(f)
                 if found is not None:
                     by_source[found[0].name].append((f, found[1]))
+            self._bar = _progress_bar(len(files), "  load")
             for source in sources.SOURCES:
                 if by_source.get(source.name):
                     self._load_source(source, by_source[source.name])
+            if self._bar is not None:
+                self._bar.close()
             write_loaded_ledger(self.con, loaded_ledger_path(s))
         finally:
             self.con.close()
@@ -322,8 +329,13 @@ class Ingestor:
             self._done = loaded_files(self.con)
         if (path.name, sha256_of(path)) in self._done:
             self.summary.outcomes.append(FileOutcome(path.name, source, "unchanged"))
+            self._tick()
             return True
         return False
+
+    def _tick(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
 
     def _reject(
         self,
@@ -356,6 +368,7 @@ class Ingestor:
         first = errors[0].describe()
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         self.summary.outcomes.append(FileOutcome(path.name, source, "rejected", first + more, errors=errors))
+        self._tick()
         self.progress(f"  rejected {path.name}: {first}{more} -> {target.relative_to(self.settings.home)}")
 
     def _loaded(self, path: Path, source: str, loads: list[Load], retire=()) -> None:
@@ -366,7 +379,9 @@ class Ingestor:
         rows = sum(len(ld.rows) for ld in loads)
         detail = ", ".join(f"{ld.dataset} {len(ld.rows)}" for ld in loads if ld.table)
         self.summary.outcomes.append(FileOutcome(path.name, source, "loaded", detail, rows))
-        self.progress(f"  loaded {path.name}: {detail}")
+        if self.verbose:
+            self.progress(f"  loaded {path.name}: {detail}")
+        self._tick()
 
     def _waiting(self, source: sources.Source, r: FileResult) -> None:
         fid = r.fid
@@ -395,6 +410,17 @@ class Ingestor:
         else:
             self.summary.outcomes.append(FileOutcome(path.name, source, "not_ready", why))
             self.progress(f"  not ready yet {path.name}: {why}; will retry")
+
+
+def _progress_bar(total: int, label: str):
+    """A progress bar on a terminal for a load of many files (none in logs, tests or small loads)."""
+    import sys
+
+    if total < 20 or not sys.stdout.isatty() or os.environ.get("TQDM_DISABLE"):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="file", leave=False)
 
 
 def _first_line(exc: BaseException) -> str:

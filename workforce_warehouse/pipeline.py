@@ -73,9 +73,7 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
     if force or not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
         subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "dbt.cli.main",
+                str(Path(sys.executable).with_name("dbt")),  # this environment's dbt, on PATH or not
                 "parse",
                 "--project-dir",
                 str(PROJECT_DIR),

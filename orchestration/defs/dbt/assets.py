@@ -1,6 +1,7 @@
 """dbt models as Dagster assets (DbtProject + @dbt_assets), with a translator that maps the `raw`
 sources to the load assets and groups models by folder (staging, intermediate, marts)."""
 
+import contextlib
 import os
 import sys
 import time
@@ -70,13 +71,18 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     started = time.monotonic()
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     outputs = {}
-    for event in invocation.stream():
-        if isinstance(event, dg.Output):
-            outputs[context.assets_def.keys_by_output_name[event.output_name]] = event
-        elif isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
-            outputs[event.asset_key] = event
-        else:
-            yield event  # observations (test results), logs
+    # dbt's own log (a line per model and test) goes to a file, not the terminal: the summary below and the
+    # checks stage say what failed
+    log_path = settings.logs / "dbt" / f"{context.run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                outputs[context.assets_def.keys_by_output_name[event.output_name]] = event
+            elif isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
+                outputs[event.asset_key] = event
+            else:
+                yield event  # observations (test results), logs
     # Outputs go out in dependency order. A model dbt skipped (an upstream test failed) keeps its previous
     # table: it is reported as not rebuilt, so the checks stage still runs, records the failure and blocks
     # publishing, rather than Dagster skipping everything downstream.
@@ -103,7 +109,16 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     counts: dict[str, int] = {}
     for r in results:
         counts[r.get("status", "?")] = counts.get(r.get("status", "?"), 0) + 1
-    say("  dbt: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    say(
+        f"  dbt: {', '.join(f'{n} {k}' for k, n in sorted(counts.items()))} in {time.monotonic() - started:.0f}s "
+        f"(log: {log_path})"
+    )
+    bad = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    for r in bad[:10]:
+        message = " ".join(str(r.get("message") or "").split())[:200]
+        say(f"    {r.get('status')}: {r.get('unique_id', '?').split('.')[-1]}: {message}")
+    if len(bad) > 10:
+        say(f"    … and {len(bad) - 10} more in the log")
 
 
 # The dbt executable of this environment, whether or not the environment's bin folder is on PATH.
