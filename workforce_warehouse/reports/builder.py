@@ -112,7 +112,7 @@ PANEL_NAMES = {
     "3": "Formal disciplinary",
     "5": "Non-mandatory CPD",
     "6": "Harassment: public",
-    "7": "Harassment: colleagues/managers",
+    "7": "Harassment: staff (7a or 7b)",
     "7a": "Harassment: colleagues",
     "7b": "Harassment: managers",
     "9": "Senior managers (ratio)",
@@ -520,7 +520,10 @@ def council_context(pub: Published, generated_at: str) -> dict:
         if row["metric"] in SHARE_METRICS:
             continue
         cur = get(latest, row["metric"])
-        label_ = f"{row['name']} ({row['figure']})"
+        ci = (cur or {}).get("ci_lower") is not None and (cur or {}).get("ci_upper") is not None
+        label_ = f"{row['name']}: {fmt_ratio((cur or {}).get('relative_likelihood'))}" + (
+            f" (95% CI {fmt_ratio(cur['ci_lower'])} to {fmt_ratio(cur['ci_upper'])})" if ci else ""
+        )
         if _num((cur or {}).get("relative_likelihood")) is None:
             glance["none"].append(f"{row['name']} ({STATUS_SHORT.get(status_of(cur), 'no figure')})")
         elif cur.get("significant") and cur.get("band") == "less likely":
@@ -1193,7 +1196,7 @@ def alliance_context(pub: Published, generated_at: str, report_links: dict[str, 
     return {
         "lang": "en-GB",
         "generated_at": generated_at,
-        "metrics": [{"code": m, "name": METRICS[m].name} for m in metrics],
+        "metrics": [{"code": m, "name": PANEL_NAMES.get(m, METRICS[m].name)} for m in metrics],
         "grid": grid,
         "pooled": pooled,
         "missing": missing,
@@ -1208,7 +1211,15 @@ def _grid_cell(r: dict | None, who: str, metric: str) -> dict:
     if rl is None:
         text = STATUS_SHORT.get(st, "no figure")
         label = f"{who}, metric {metric}: {text}"
-        return {"text": text, "symbol": "", "cls": "na", "sig": "", "status": st, "label": label}
+        return {
+            "text": text,
+            "symbol": "",
+            "cls": "na",
+            "sig": "",
+            "status": st,
+            "label": label,
+            "word": True,
+        }
     sig = "*" if (r or {}).get("significant") else ""
     label = (
         f"{who}, metric {metric}: {fmt_ratio(rl)}"
@@ -1222,6 +1233,7 @@ def _grid_cell(r: dict | None, who: str, metric: str) -> dict:
         "sig": sig,
         "status": st,
         "label": label,
+        "word": False,
     }
 
 
