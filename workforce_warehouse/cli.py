@@ -7,12 +7,15 @@ schedule and the sensor run, in process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -440,7 +443,30 @@ def _clear_dead_runs_if_idle(settings: Settings) -> None:
         lock.release()
 
 
+WORKSPACE_YAML = """# Written by workforce-warehouse serve: the project's one code location.
+load_from:
+  - python_module:
+      module_name: orchestration.definitions
+      location_name: workforce_warehouse
+      working_directory: {project}
+"""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _copy_without_colour(stream) -> None:
+    for raw in iter(stream.readline, b""):
+        sys.stdout.write(_ANSI.sub("", raw.decode("utf-8", "replace")))
+        sys.stdout.flush()
+
+
 def cmd_serve(args) -> int:
+    """The Dagster webserver and daemon (schedule, sensor, run queue, run monitoring) as two child processes
+    of this one: the URL is printed once the port answers; Ctrl+C or SIGTERM stops both and waits for them."""
+    import signal
+    import socket
+
     try:
         settings = load_settings(args.home)
         settings.ensure_dirs()
@@ -448,26 +474,83 @@ def cmd_serve(args) -> int:
         _say(f"Configuration error: {exc}")
         return EXIT_CONFIG
     _export_env(settings)
-    prepare_dagster_home(settings)
+    home = prepare_dagster_home(settings)
+    from .config import PROJECT_DIR
     from .pipeline import ensure_dbt_manifest
 
     ensure_dbt_manifest()
     _clear_dead_runs_if_idle(settings)
-    cmd = [
-        str(Path(sys.executable).with_name("dagster")),
-        "dev",
-        "-m",
-        "orchestration.definitions",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
+    workspace = home / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML.format(project=PROJECT_DIR))
+    bin_dir = Path(sys.executable).parent
+    log_format = ["--log-format", "colored" if sys.stdout.isatty() else "json"]
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not sys.stdout.isatty():
+        env["NO_COLOR"] = "1"
+    commands = [
+        [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace), *log_format],
+        [
+            str(bin_dir / "dagster-webserver"),
+            "-w",
+            str(workspace),
+            "-h",
+            args.host,
+            "-p",
+            str(args.port),
+            *log_format,
+        ],
     ]
-    _say(
-        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl+C stops it."
-    )
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.call(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
+    plain = not sys.stdout.isatty()  # a log file: the children's colour codes are stripped
+    pipe = subprocess.PIPE if plain else None
+    children = [
+        subprocess.Popen(
+            c,
+            env=env,
+            cwd=PROJECT_DIR,
+            start_new_session=True,
+            stdout=pipe,
+            stderr=subprocess.STDOUT if plain else None,
+        )
+        for c in commands
+    ]
+    if plain:
+        for child in children:
+            threading.Thread(target=_copy_without_colour, args=(child.stdout,), daemon=True).start()
+    stopping = False
+
+    def stop(signum=None, frame=None):
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGTERM)  # the child and the code server it started
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _say(f"Starting the Dagster webserver and daemon (DAGSTER_HOME={settings.dagster_home}) ...")
+    url_shown = False
+    try:
+        while not stopping and all(c.poll() is None for c in children):
+            if not url_shown:
+                with socket.socket() as sock:
+                    sock.settimeout(0.5)
+                    if sock.connect_ex((args.host, args.port)) == 0:
+                        _say(f"Dagster UI on http://{args.host}:{args.port} ; Ctrl+C stops it.")
+                        url_shown = True
+            time.sleep(0.5)
+    finally:
+        stop()
+        deadline = time.monotonic() + 30
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+    codes = [c.returncode for c in children]
+    return EXIT_OK if stopping or all(c in (0, -signal.SIGTERM) for c in codes) else EXIT_BLOCKED
 
 
 def cmd_report(args) -> int:

@@ -3,7 +3,9 @@ what a council lead's file holds, suppression in shared outputs, blocked publish
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -45,8 +47,24 @@ def home(tmp_path_factory):
     (home / "landing" / "dfe_census").mkdir(parents=True)
     for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
         shutil.copy(f, home / "landing" / "dfe_census" / f.name)
-    assert main(["refresh", "--home", str(home)]) == 0
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["refresh", "--home", str(home)])
+    (home / "refresh-output.txt").write_text(out.getvalue())
+    assert code == 0, out.getvalue()[-3000:]
     return home
+
+
+def test_refresh_prints_a_short_honest_summary(home):
+    lines = (home / "refresh-output.txt").read_text().splitlines()
+    assert len(lines) < 40, "\n".join(lines)
+    text = "\n".join(lines)
+    assert "START" not in text and " PASS " not in text  # dbt's own log went to a file
+    [dbt_line] = [line for line in lines if line.startswith("  dbt: ")]
+    log = Path(dbt_line.split("(log: ")[1].rstrip(")"))
+    assert log.is_relative_to(home / "logs" / "dbt") and "START" in log.read_text()
+    assert "Summary (run " in text and "load " in text and "publish " in text
+    assert "  files: " in text and "loaded" in text
 
 
 def published(home: Path, table: str, where: str = "true", db: str = "alliance.duckdb") -> list[dict]:
