@@ -522,10 +522,16 @@ def test_report_in_a_real_browser(browser, reports, which):
 
 
 @needs_chromium
-def test_print_stylesheet(browser, reports):
-    page = browser.new_page()
-    page.goto(reports["council"].resolve().as_uri())
+@pytest.mark.parametrize("which", ["council", "alliance"])
+def test_print_stylesheet(browser, reports, which):
+    # A4 less the print margins (186 mm) at 96 dpi: nothing may be wider
+    page = browser.new_page(viewport={"width": 703, "height": 1000})
+    page.goto(reports[which].resolve().as_uri())
     page.emulate_media(media="print")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 703
+    if which == "alliance":
+        page.close()
+        return
     assert page.evaluate("getComputedStyle(document.querySelector('nav.toc')).display") == "none"
     assert page.evaluate(
         "[...document.querySelectorAll('svg.chart')].every(s => s.getBoundingClientRect().height > 100)"
