@@ -110,10 +110,10 @@ CHECKS: list[Check] = [
     # ---------------------------------------------------------------- staging
     Check(
         name="staging_staff_codes_mapped",
-        layer="staging",
-        table="stg_council_hr__staff",
+        layer="intermediate",
+        table="int_staff_classified",
         query="""select la_code as council, ethnic_group, wres_group, fte, period_end, start_date
-                 from staging.stg_council_hr__staff""",
+                 from intermediate.int_staff_classified""",
         batch_by="council",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeInSet(
@@ -140,9 +140,9 @@ CHECKS: list[Check] = [
     ),
     Check(
         name="staging_csww_codes_mapped",
-        layer="staging",
-        table="stg_csww_return__workers",
-        query="select la_code as council, fte, ethnic_group from staging.stg_csww_return__workers",
+        layer="intermediate",
+        table="int_csww_workers_classified",
+        query="select la_code as council, fte, ethnic_group from intermediate.int_csww_workers_classified",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, max_value=1),
             gxe.ExpectColumnValuesToBeInSet(

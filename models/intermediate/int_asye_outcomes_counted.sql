@@ -6,7 +6,7 @@ with a as (
     select a.*, s.ethnic_group,
         (s.period_end - interval 1 year + interval 1 day)::date as period_start
     from {{ ref('stg_council_hr__asye') }} as a
-    left join {{ ref('stg_council_hr__staff') }} as s using (la_code, period_end, employee_key)
+    left join {{ ref('int_staff_classified') }} as s using (la_code, period_end, employee_key)
 ),
 
 by_programme as (

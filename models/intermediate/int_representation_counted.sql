@@ -7,14 +7,14 @@
 -- period that sent the dataset has a row, with zeros where nobody is in it.
 with hr as (
     select la_code, period_end, 'council_hr' as source, service, seniority_level, ethnic_group, employee_key as person, fte
-    from {{ ref('stg_council_hr__staff') }}
+    from {{ ref('int_staff_classified') }}
     where in_post_at_end and is_social_work_role
 ),
 
 csww as (
     select la_code, period_end, 'csww_return' as source, 'children' as service, seniority_level, ethnic_group,
         swe_key as person, fte
-    from {{ ref('stg_csww_return__workers') }}
+    from {{ ref('int_csww_workers_classified') }}
     where is_in_post and seniority_level is not null
 ),
 
@@ -44,7 +44,7 @@ submitted as (
     where dataset = 'staff'
     union
     select distinct la_code, period_end, 'csww_return', 'children'
-    from {{ ref('stg_csww_return__workers') }}
+    from {{ ref('int_csww_workers_classified') }}
 ),
 
 grid as (

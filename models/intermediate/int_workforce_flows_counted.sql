@@ -4,7 +4,7 @@
 -- (NULL, note x, when there is none).
 -- csww_return: every measure, as dfe-census.md lists them.
 with hr_staff as (
-    select * from {{ ref('stg_council_hr__staff') }} where is_childrens_social_worker
+    select * from {{ ref('int_staff_classified') }} where is_childrens_social_worker
 ),
 
 agency_q as (
@@ -42,7 +42,7 @@ hr_flows as (
     left join agency_q as a on a.la_code = hr.la_code and a.quarter_end = hr.period_end
 ),
 
-w as (select * from {{ ref('stg_csww_return__workers') }}),
+w as (select * from {{ ref('int_csww_workers_classified') }}),
 
 csww as (
     select

@@ -169,7 +169,7 @@ def every_year(tmp_path_factory):
     assert not bad, bad
     res = dbt_build(
         home,
-        select="+int_workforce_flows_counted +stg_csww_return__workers +pay_offers",
+        select="+int_workforce_flows_counted +int_csww_workers_classified +pay_offers",
         env_extra={"DBT_INDIRECT_SELECTION": "cautious"},  # only tests of the models built here
     )
     assert res.returncode == 0, res.stdout[-3000:]
@@ -221,7 +221,7 @@ def test_each_years_return_loads_with_its_counts(every_year, year):
     assert flows["vacancy_fte"] == 2.5
     stg = query_dicts(
         every_year,
-        "select absent_at_30_sept, reason_absence, contract_weeks, sex from staging.stg_csww_return__workers "
+        "select absent_at_30_sept, reason_absence, contract_weeks, sex from intermediate.int_csww_workers_classified "
         "where period_end = ? order by worker_number",
         [ref],
     )

@@ -2,7 +2,7 @@
 -- date, and the DfE agency rules checked (agency-use.md). Rules apply to children's engagements that
 -- started on or after the commencement date (seed agency_rules).
 with e as (
-    select * from {{ ref('stg_agency_use__engagements') }}
+    select * from {{ ref('int_agency_engagements_classified') }}
 ),
 
 rules as (
@@ -49,12 +49,12 @@ capped as (
 -- and CSWW return leavers, by hashed SWE number (the alliance-wide key links them).
 leavers as (
     select distinct s.swe_key, s.la_code, la.region_code, s.end_date as left_date
-    from {{ ref('stg_council_hr__staff') }} as s
+    from {{ ref('int_staff_classified') }} as s
     inner join {{ ref('local_authorities') }} as la on la.la_code = s.la_code
     where s.swe_key is not null and s.end_date is not null and s.contract_type = 'permanent'
     union
     select w.swe_key, w.la_code, la.region_code, w.role_end_date
-    from {{ ref('stg_csww_return__workers') }} as w
+    from {{ ref('int_csww_workers_classified') }} as w
     inner join {{ ref('local_authorities') }} as la on la.la_code = w.la_code
     where w.swe_key is not null and w.role_end_date is not null and not w.agency_worker
 ),

@@ -3,7 +3,7 @@
 -- appear here; a missing dataset becomes status not_submitted in wres_metrics, never 0.
 -- Every metric counts people: one row per employee_id in the extract, whatever their number of cases.
 with staff as (
-    select * from {{ ref('stg_council_hr__staff') }}
+    select * from {{ ref('int_staff_classified') }}
 ),
 
 staff_by_service as (
@@ -78,13 +78,13 @@ m8 as (
 m2 as (
     select la_code, period_end, 'all' as service, '2' as metric, ethnic_group,
         count(*) filter (where appointed) as numerator, count(*) as denominator
-    from {{ ref('stg_council_hr__recruitment') }}
+    from {{ ref('int_recruitment_classified') }}
     where shortlisted
     group by all
 ),
 
 survey as (
-    select * from {{ ref('stg_council_hr__survey') }}
+    select * from {{ ref('int_survey_classified') }}
 ),
 
 m6 as (

@@ -23,11 +23,11 @@ groups as (
 
 in_post as (
     select la_code, period_end, service, employee_key, ethnic_group, role, pay_band, pay_band_order, annual_fte_salary
-    from {{ ref('stg_council_hr__staff') }}
+    from {{ ref('int_staff_classified') }}
     where in_post_at_end and service in ('children', 'adults')
     union all
     select la_code, period_end, 'all', employee_key, ethnic_group, role, pay_band, pay_band_order, annual_fte_salary
-    from {{ ref('stg_council_hr__staff') }}
+    from {{ ref('int_staff_classified') }}
     where in_post_at_end
 ),
 
@@ -44,7 +44,7 @@ band_list as (
     -- service or date), ordered by the council's own pay_band_order
     select la_code, period_end, 'pay_band' as breakdown_type, pay_band as breakdown,
         min(pay_band_order) as breakdown_order, null::decimal(18, 2) as lower_bound, null::decimal(18, 2) as upper_bound
-    from {{ ref('stg_council_hr__staff') }}
+    from {{ ref('int_staff_classified') }}
     where pay_band is not null
     group by all
     union all
