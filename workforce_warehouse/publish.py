@@ -34,6 +34,8 @@ PUBLISHED_TABLES = (
     "agency_use",
     "census_reconciliation",
     "pay_offers",
+    "pay_gap",
+    "pay_quartiles",
     "submissions",
     "data_quality",
 )

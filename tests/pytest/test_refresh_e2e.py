@@ -31,6 +31,8 @@ TABLES = [
     "agency_use",
     "census_reconciliation",
     "pay_offers",
+    "pay_gap",
+    "pay_quartiles",
     "submissions",
     "data_quality",
 ]
