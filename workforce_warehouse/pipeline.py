@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -167,6 +168,7 @@ def checks_stage(
         write_data_quality(con, results)
     finally:
         con.close()
+    build_data_quality(settings, run_id)
     record(
         settings,
         run_id,
@@ -179,6 +181,39 @@ def checks_stage(
         },
     )
     return results
+
+
+# Built after the checks write checks.results, not in the main dbt build (which runs before the checks).
+DATA_QUALITY_MODELS = ("stg_checks__results", "data_quality")
+
+
+def build_data_quality(settings: Settings, run_id: str) -> None:
+    """dbt builds the `data_quality` mart (with its contract and tests) over the results just written."""
+    env = dict(
+        os.environ,
+        WORKFORCE_HOME=str(settings.home),
+        WORKFORCE_WAREHOUSE_PATH=str(settings.warehouse_path),
+        DO_NOT_TRACK="1",
+    )
+    target = settings.logs / "dbt" / f"{run_id}-data-quality"
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--select",
+        *DATA_QUALITY_MODELS,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR / "profiles"),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--quiet",
+    ]
+    done = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt could not build data_quality: {(done.stdout + done.stderr).strip()[-1500:]}")
 
 
 def publish_stage(

@@ -325,20 +325,40 @@ def frame_of(con, query: str) -> pd.DataFrame:
     return con.execute(query).fetch_arrow_table().to_pandas()
 
 
+CHECK_RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS checks.results (
+    check_name VARCHAR, check_type VARCHAR, layer VARCHAR, table_name VARCHAR, council VARCHAR,
+    outcome VARCHAR, severity VARCHAR, failing_rows BIGINT, message VARCHAR, checked_at TIMESTAMPTZ
+)
+"""
+
+
+def ensure_check_results(con) -> None:
+    """The table the checks write (`checks.results`); the dbt model `data_quality` is built over it."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS checks")
+    con.execute(CHECK_RESULTS_DDL)
+
+
 def write_data_quality(con, results: list[CheckResult]) -> None:
-    now = dt.datetime.now()
+    """Replace `checks.results` with this run's results (one transaction). The published `data_quality`
+    is the dbt model over it, built (with its contract) right after: `pipeline.build_data_quality`."""
+    now = dt.datetime.now(dt.UTC)
     rows = [dict(asdict(r), checked_at=r.checked_at or now) for r in results]
     df = pd.DataFrame(rows, columns=DQ_COLUMNS)
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    ensure_check_results(con)
     con.register("_dq", df)
     try:
-        con.execute("""CREATE OR REPLACE TABLE marts.data_quality AS
-                       SELECT check_name::VARCHAR AS check_name, check_type::VARCHAR AS check_type,
-                              layer::VARCHAR AS layer, table_name::VARCHAR AS table_name, council::VARCHAR AS council,
-                              outcome::VARCHAR AS outcome, severity::VARCHAR AS severity,
-                              failing_rows::BIGINT AS failing_rows, message::VARCHAR AS message,
-                              checked_at::TIMESTAMP AS checked_at
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM checks.results")
+        con.execute("""INSERT INTO checks.results
+                       SELECT check_name::VARCHAR, check_type::VARCHAR, layer::VARCHAR, table_name::VARCHAR,
+                              council::VARCHAR, outcome::VARCHAR, severity::VARCHAR, failing_rows::BIGINT,
+                              message::VARCHAR, checked_at::TIMESTAMPTZ
                        FROM _dq""")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     finally:
         con.unregister("_dq")
 
@@ -351,7 +371,7 @@ def carried_results(
     councils' batches of the `batched` checks (validated one council at a time): their rows did not change.
     Empty before the first refresh."""
     try:
-        rows = con.execute("SELECT * FROM marts.data_quality").fetch_arrow_table().to_pylist()
+        rows = con.execute("SELECT * FROM checks.results").fetch_arrow_table().to_pylist()
     except Exception:
         return []
     out = []

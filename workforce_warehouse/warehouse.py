@@ -118,6 +118,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
     con.execute(LOAD_LOG_DDL)
     con.execute(ROW_ERRORS_DDL)
+    from .quality import ensure_check_results
+
+    ensure_check_results(con)  # the dbt model data_quality reads it, before the first checks have run
     for name, cols in RAW_TABLES.items():
         col_sql = ", ".join(f'"{c}" {t}' for c, t in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({col_sql})")

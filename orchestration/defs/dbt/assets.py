@@ -53,6 +53,8 @@ TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     project=dbt_project,
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_models",
+    # built by the checks step over the results it writes (pipeline.build_data_quality)
+    exclude=" ".join(pipeline.DATA_QUALITY_MODELS),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     settings = warehouse.settings()
