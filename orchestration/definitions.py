@@ -10,7 +10,7 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 from .defs.dbt.assets import dbt_models, dbt_resource
-from .defs.ingest.assets import load_landing_files
+from .defs.ingest.assets import LANDING, load_landing_files
 from .defs.publish.assets import published
 from .defs.quality.assets import data_quality
 from .defs.resources import WarehouseResource
@@ -27,7 +27,7 @@ refresh_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[load_landing_files, dbt_models, data_quality, published],
+    assets=[LANDING, load_landing_files, dbt_models, data_quality, published],
     jobs=[refresh_job],
     schedules=[nightly_schedule(refresh_job)],
     sensors=[landing_sensor(refresh_job)],

@@ -34,6 +34,10 @@ def test_definitions_load_and_wire_the_lineage():
         p.to_user_string() for p in graph.get(dg.AssetKey(["staging", "stg_council_hr__staff"])).parent_keys
     }
     assert "raw/hr_staff" in parents
+    # and the landing folder heads it
+    assert {p.to_user_string() for p in graph.get(dg.AssetKey(["raw", "hr_staff"])).parent_keys} == {
+        "landing/files"
+    }
     assert {s.name for s in defs.schedules} == {"nightly_refresh"}
     assert {s.name for s in defs.sensors} == {"landing_folder_sensor"}
 

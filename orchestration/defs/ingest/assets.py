@@ -20,13 +20,30 @@ from ..resources import WarehouseResource, progress_printer
 RAW_TABLE_NAMES = ["load_log", "row_errors", *RAW_TABLES]
 
 
+# The head of the lineage: the files councils and the DfE drop in <home>/landing/ (not materialised by the
+# warehouse: it only observes them, through the sensor and the load step).
+LANDING = dg.AssetSpec(
+    key=["landing", "files"],
+    group_name="landing",
+    description="Files in <home>/landing/<folder>: council HR extracts, CSWW returns, DfE published files, agency "
+    "returns (docs/architecture.md).",
+    kinds={"file"},
+)
+
+
 class LoadConfig(dg.Config):
     only_files: list[str] = []  # file names to load; empty = every new or changed file (of the partition)
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key=["raw", t], group_name="raw", description=f"raw.{t}", kinds={"duckdb", "python"})
+        dg.AssetSpec(
+            key=["raw", t],
+            group_name="raw",
+            description=f"raw.{t}",
+            kinds={"duckdb", "python"},
+            deps=[LANDING],
+        )
         for t in RAW_TABLE_NAMES
     ],
     can_subset=False,
