@@ -36,6 +36,7 @@ PUBLISHED_TABLES = (
     "pay_offers",
     "pay_gap",
     "pay_quartiles",
+    "progression",
     "submissions",
     "data_quality",
 )

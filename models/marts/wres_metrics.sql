@@ -146,6 +146,9 @@ unioned as (
     select * from shares
 )
 
+,
+
+final as (
 select
     u.geography_level, u.geography_code, u.geography_name, u.la_code, u.region_code,
     u.period_end, {{ period_label('u.period_end') }} as period_label,
@@ -177,3 +180,19 @@ left join response as r
 left join population as p
     on p.geography_level = u.geography_level and p.geography_code = u.geography_code and p.period_end = u.period_end
     and p.service = u.service
+)
+
+-- Year on year (metrics.md, "Year-on-year change"): the same geography, service, metric, breakdown and
+-- comparison group's figure for the period end 12 months earlier; the significance test for likelihoods
+-- (metrics 2-8; the shares of metrics 1 and 9 carry the change of their representation ratio only).
+select
+    f.*,
+    {{ year_on_year_columns('f.relative_likelihood', se_from_ci('f.ci_lower', 'f.ci_upper'),
+        'prev.relative_likelihood', se_from_ci('prev.ci_lower', 'prev.ci_upper'),
+        "f.metric not in ('1', '9')") }}
+from final as f
+left join final as prev
+    on prev.geography_level = f.geography_level and prev.geography_code = f.geography_code
+    and prev.service = f.service and prev.metric = f.metric and prev.breakdown_type = f.breakdown_type
+    and prev.breakdown = f.breakdown and prev.comparison_group = f.comparison_group
+    and prev.period_end = (f.period_end - interval 1 year)::date

@@ -225,3 +225,66 @@ def test_publish_suppresses_a_mean_or_median_of_few_people_with_its_count(home):
     # B's three Black staff: the count, their mean and median are hidden; White's ten stay
     assert bool(r["suppressed"]) and r.isna()["group_headcount"] and r.isna()["group_median_salary"]
     assert r.isna()["group_mean_salary"] and float(r["white_median_salary"]) == 60000.0
+
+
+def test_progression_ratio_and_movement(home):
+    rows = query_dicts(
+        home,
+        """select * from marts.progression where geography_level = 'Local authority' and geography_code = ?
+           and period_end = ? and service = 'children'""",
+        [A, dt.date(2025, 3, 31)],
+    )
+    by = {r["comparison_group"]: r for r in rows}
+    assert len(rows) == 9
+    black = by["Black"]
+    # White 2 of 10 promoted (20%), Black 1 of 10 (10%): RL 0.5, SE sqrt(1/1 - 1/10 + 1/2 - 1/10) = 1.1402
+    assert (black["cohort"], black["promoted"], black["white_cohort"], black["white_promoted"]) == (
+        10,
+        1,
+        10,
+        2,
+    )
+    assert black["relative_likelihood"] == pytest.approx(0.5)
+    assert black["ci_lower"] == pytest.approx(0.5 * 2.718281828459045 ** (-1.96 * 1.3**0.5))
+    assert (black["status"], black["significant"], black["band"]) == ("ok", False, "less likely")
+    # LB1 left (stated: another_la) and is found in post at B's extract after leaving
+    assert (black["leavers"], black["moved_within_alliance"], black["stated_to_another_la"]) == (1, 1, 1)
+    assert (black["to_agency_observed"], by["White"]["leavers"]) == (0, 0)
+    # one pair of extracts only: no year before, so no year-on-year change
+    assert black["previous_relative_likelihood"] is None and black["direction"] is None
+
+
+def test_year_on_year_change_of_a_relative_likelihood(home):
+    rows = query_dicts(
+        home,
+        """select period_end, relative_likelihood, previous_relative_likelihood, change_ratio, change_significant,
+                  direction from marts.wres_metrics where geography_level = 'Local authority' and geography_code = ?
+           and metric = '2' and service = 'all' and comparison_group = 'Black' order by period_end""",
+        [A],
+    )
+    last, this = rows
+    assert last["relative_likelihood"] == pytest.approx(0.8) and last["previous_relative_likelihood"] is None
+    assert this["relative_likelihood"] == pytest.approx(0.4)
+    assert this["previous_relative_likelihood"] == pytest.approx(0.8)
+    # z = ln 2 / sqrt(0.3979^2 + 0.2739^2) = 1.435 < 1.96
+    assert this["change_ratio"] == pytest.approx(0.5)
+    assert (this["change_significant"], this["direction"]) == (False, "no significant change")
+
+
+def test_publish_suppresses_small_progression_counts(home):
+    import duckdb
+
+    from workforce_warehouse import suppression
+
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        df = con.execute("select * from marts.progression").df()
+    finally:
+        con.close()
+    out = suppression.apply("progression", df, 5)
+    r = out[(out.geography_code == A) & (out.service == "children") & (out.comparison_group == "Black")].iloc[
+        0
+    ]
+    # 1 promoted of 10: the count, the rate, the ratio and its CI are hidden; the cohort of 10 stays
+    assert bool(r["suppressed"]) and r.isna()["promoted"] and r.isna()["promotion_rate"]
+    assert r.isna()["relative_likelihood"] and r.isna()["ci_upper"] and r["cohort"] == 10

@@ -33,6 +33,7 @@ TABLES = [
     "pay_offers",
     "pay_gap",
     "pay_quartiles",
+    "progression",
     "submissions",
     "data_quality",
 ]
