@@ -16,7 +16,7 @@ logged as (
         l.la_code, l.source, l.dataset, l.period_end, l.period_label,
         case when l.withdrawn then 'withdrawn' else l.outcome end as status,
         l.file_name as file, l.file_sha256 as sha256, l.rows_loaded as rows, coalesce(e.errors, 0) as errors,
-        l.finished_at as loaded_at, l.message, l.load_id,
+        l.finished_at::timestamptz as loaded_at, l.message, l.load_id,
         l.recency = 1 as is_latest
     from log as l
     left join errors as e using (load_id)

@@ -207,7 +207,7 @@ def test_bi_reads_through_sqlalchemy_read_only_while_a_refresh_runs(home, tmp_pa
             with engine.connect() as conn:
                 for t in TABLES:
                     n = conn.execute(text(f"select count(*) from {t}")).scalar()
-                    assert n is not None and (n > 0 or t in ("agency_use", "census_reconciliation"))
+                    assert n is not None and (n > 0 or t in ("agency_use", "census_reconciliation", "pay_offers"))
                 total = conn.execute(
                     text("select count(*) from wres_metrics where geography_level = 'Alliance'")
                 ).scalar()
@@ -288,4 +288,58 @@ def test_blocked_publish_keeps_the_old_copy(home):
             "update raw.load_log set rows_loaded = rows_loaded - 1 where dataset = 'staff' and outcome = 'loaded' "
             f"and la_code = '{A}'"
         )
+        con.close()
+
+
+def _contract_types(model: str) -> dict[str, str]:
+    manifest = json.loads((PROJECT / "target" / "manifest.json").read_text())
+    [node] = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == model]
+    assert node["config"]["contract"]["enforced"], f"{model} has no enforced contract"
+    return {c: v["data_type"].lower() for c, v in node["columns"].items()}
+
+
+# How DuckDB and Parquet (pyarrow) name each contract type.
+_DUCKDB = {"timestamptz": "timestamp with time zone"}
+_ARROW = {
+    "varchar": ("string", "large_string"),
+    "bigint": ("int64",),
+    "integer": ("int32",),
+    "double": ("double",),
+    "boolean": ("bool",),
+    "date": ("date32[day]",),
+    "timestamptz": ("timestamp[us, tz=",),
+}
+
+
+def test_published_schemas_equal_the_dbt_contracts(home):
+    """Every published table, in the DuckDB copy and in Parquet, has the columns and types its dbt contract
+    declares (less the identifier columns that are never published)."""
+    import pyarrow.parquet as pq
+
+    from workforce_warehouse.publish import FORBIDDEN_COLUMNS, PUBLISHED_TABLES
+
+    con = duckdb.connect(str(home / "published" / "alliance.duckdb"), read_only=True)
+    try:
+        for table in PUBLISHED_TABLES:
+            want = {c: t for c, t in _contract_types(table).items() if c not in FORBIDDEN_COLUMNS}
+            got = dict(
+                con.execute(
+                    "select column_name, lower(data_type) from information_schema.columns where table_name = ? "
+                    "order by ordinal_position",
+                    [table],
+                ).fetchall()
+            )
+            assert got == {c: _DUCKDB.get(t, t) for c, t in want.items()}, table
+            schema = pq.read_schema(home / "published" / "parquet" / f"{table}.parquet")
+            for column, t in want.items():
+                arrow = str(schema.field(column).type)
+                if t.startswith("decimal"):
+                    assert arrow == t.replace("decimal", "decimal128").replace(" ", ""), (
+                        table,
+                        column,
+                        arrow,
+                    )
+                else:
+                    assert arrow.startswith(_ARROW[t]), (table, column, t, arrow)
+    finally:
         con.close()
