@@ -61,6 +61,18 @@ select
         "max(case when seniority_level = 'case_holder' then pct_of_known end) over (partition by geography_level, geography_code, period_end, source, service, ethnic_group)") }}
         as progression_ratio,
 
-    headcount_note, fte_note, councils_included,
+    headcount_note, fte_note, null::varchar as pct_of_known_note, null::bigint as neighbours_used, councils_included,
     false as suppressed
 from shares
+
+union all
+
+-- statistical neighbours (issue 17): the median of the council's ten neighbours' DfE shares; no counts
+select
+    'Statistical neighbours', geography_code, 'Statistical neighbours of ' || la_name, geography_code, region_code,
+    period_end, {{ period_label('period_end') }}, 'dfe_published', 'children', seniority_level, ethnic_group,
+    case ethnic_group when 'White' then 1 when 'Mixed' then 2 when 'Asian' then 3 when 'Black' then 4
+        when 'Other' then 5 when 'Unknown' then 6 when 'BME' then 7 when 'Known' then 8 else 9 end,
+    null::bigint, null::double, pct_of_known, null::double, 'z', 'z', pct_of_known_note, neighbours_used, null::bigint,
+    false
+from {{ ref('int_dfe_neighbour_representation') }}

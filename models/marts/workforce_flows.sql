@@ -1,6 +1,9 @@
 -- Children's social workers' flows (DfE definitions) per geography, period end and source:
 -- council HR extracts and CSWW returns (councils, and Region/Alliance pooled from them), and the DfE's
 -- published figures (councils, regions, England) with their symbols in the *_note columns.
+{% set neighbour_measures = ['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount', 'leavers_fte',
+    'leavers_headcount', 'turnover_rate_fte', 'agency_fte', 'agency_rate_fte', 'vacancy_fte', 'vacancy_rate_fte',
+    'case_holders_fte', 'cases', 'caseload_fte', 'working_days_lost_fte', 'absence_rate_fte'] %}
 with own as (
     select
         geography_level, geography_code, geography_name, la_code, region_code, period_end, source,
@@ -64,6 +67,13 @@ unioned as (
     from own_notes
     union all by name
     select *, {{ period_label('period_end') }} as period_label, false as suppressed from dfe
+    union all by name
+    -- statistical neighbours (issue 17): the median of the council's ten neighbours' DfE figures
+    select * exclude (la_name, neighbours_used, {% for m in neighbour_measures %}{{ m }}_used{{ ", " if not loop.last }}{% endfor %}),
+        'Statistical neighbours' as geography_level, 'Statistical neighbours of ' || la_name as geography_name,
+        geography_code as la_code, 'dfe_published' as source, {{ period_label('period_end') }} as period_label,
+        null::bigint as councils_included, geography_code as series_code, neighbours_used, false as suppressed
+    from {{ ref('int_dfe_neighbour_flows') }}
 )
 
 -- counts are BIGINT (the DfE files publish them as numbers), FTE, rates and ratios DOUBLE (outputs.md)
@@ -82,5 +92,6 @@ select
         'caseload_fte', 'working_days_lost_fte', 'absence_rate_fte'] -%}
     {{ n }}_note::varchar as {{ n }}_note,
     {% endfor -%}
-    councils_included::bigint as councils_included, series_code::varchar as series_code, suppressed
+    councils_included::bigint as councils_included, series_code::varchar as series_code,
+    neighbours_used::bigint as neighbours_used, suppressed
 from unioned

@@ -28,12 +28,19 @@ Council B (E09000005, Brent, London), P2 only: BW1..BW10 White case holders at 6
   B alone: Black 3 people: too_few. Pooled children's White over A and B (20 people): median
   (48,000 + 60,000) / 2 = 54,000, not the average of the councils' medians (39,000 + 60,000) / 2 = 49,500;
   pooled Black (13): median 34,000; pooled median gap (54,000 - 34,000) / 54,000 = 37.037%.
+DfE published headline measures (landing/dfe_census): the real 2022 rows of the DfE's 2017-2022 file for
+  Barking and Dagenham (301) and its ten statistical neighbours (308 Enfield, 821 Luton, 313 Hounslow,
+  333 Sandwell, 336 Wolverhampton, 307 Ealing, 304 Brent, 312 Hillingdon, 874 Peterborough, 203 Greenwich).
+  Their turnover rates (FTE, %): 18.1, 16.1, 27.2, 28, 9.6, 13.5, 21, 22.5, 33, 22.7; sorted 9.6 13.5 16.1
+  18.1 21 | 22.5 22.7 27.2 28 33: median (21 + 22.5) / 2 = 21.75, ten used (Barking and Dagenham's own 24.3
+  is not among them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from conftest import dbt_build, query_dicts
@@ -44,6 +51,7 @@ from workforce_warehouse.ingest import ingest
 
 A, B = "E09000002", "E09000005"
 P1, P2 = "2024-03-31", "2025-03-31"
+NEIGHBOURS_301 = ["308", "821", "313", "333", "336", "307", "304", "312", "874", "203"]
 WHITE_PAY = [30000, 32000, 34000, 36000, 38000, 40000, 42000, 44000, 46000, 48000]
 BLACK_PAY = [30000, 30000, 30000, 30000, 32000, 32000, 34000, 36000, 38000, 40000]
 
@@ -102,6 +110,14 @@ def b_staff() -> list[dict]:
     return rows
 
 
+def dfe_rows() -> bytes:
+    """The real DfE 2022 headline rows of Barking and Dagenham and its ten neighbours (file layout as published)."""
+    text = (Path(__file__).parent / "data" / "dfe_headline_2022_301_neighbours.csv").read_text(
+        encoding="utf-8-sig"
+    )
+    return text.encode()
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     home = tmp_path_factory.mktemp("pay_progression")
@@ -113,6 +129,9 @@ def home(tmp_path_factory):
     (hr / f"hr_{A}_{P1}_recruitment.csv").write_bytes(to_csv(_recruitment(12, "2023-10-01")))
     (hr / f"hr_{A}_{P2}_recruitment.csv").write_bytes(to_csv(_recruitment(6, "2024-10-01")))
     (hr / f"hr_{B}_{P2}_staff.csv").write_bytes(to_csv(b_staff(), cols))
+    dfe = home / "landing" / "dfe_census"
+    dfe.mkdir(parents=True)
+    (dfe / "csww_headline_measures_2022_neighbours_of_301.csv").write_bytes(dfe_rows())
     os.environ["WORKFORCE_PSEUDONYMISATION_KEY"] = "test-only-key-" + "x" * 40
     summary = ingest(load_settings(home), today=dt.date(2025, 6, 1), progress=lambda m: None)
     assert not summary.of("rejected"), [o.message for o in summary.of("rejected")]
@@ -288,3 +307,31 @@ def test_publish_suppresses_small_progression_counts(home):
     # 1 promoted of 10: the count, the rate, the ratio and its CI are hidden; the cohort of 10 stays
     assert bool(r["suppressed"]) and r.isna()["promoted"] and r.isna()["promotion_rate"]
     assert r.isna()["relative_likelihood"] and r.isna()["ci_upper"] and r["cohort"] == 10
+
+
+def test_statistical_neighbours_median(home):
+    rows = query_dicts(
+        home,
+        """select geography_name, la_code, source, turnover_rate_fte, turnover_rate_fte_note, neighbours_used,
+                  councils_included
+           from marts.workforce_flows where geography_level = 'Statistical neighbours' and geography_code = ?
+           and period_end = ?""",
+        [A, dt.date(2022, 9, 30)],
+    )
+    assert len(rows) == 1, rows
+    r = rows[0]
+    assert (r["geography_name"], r["la_code"], r["source"]) == (
+        "Statistical neighbours of Barking and Dagenham",
+        A,
+        "dfe_published",
+    )
+    assert r["turnover_rate_fte"] == pytest.approx(21.75)
+    assert (r["turnover_rate_fte_note"], r["neighbours_used"]) == (None, 10)
+    # only Barking and Dagenham has all ten of its neighbours in this file: no other council gets a row
+    others = query_dicts(
+        home,
+        """select geography_code, neighbours_used from marts.workforce_flows
+           where geography_level = 'Statistical neighbours' and geography_code <> ?""",
+        [A],
+    )
+    assert all(o["neighbours_used"] < 10 for o in others)
