@@ -10,7 +10,7 @@ from ...pseudonymise import Pseudonymiser
 from ...reference_data import local_authorities
 from ...values import ErrorCollector, RowReader, clean_text
 from ...warehouse import Load, register_raw_table
-from ..base import check_columns_generic, name_pattern
+from ..base import accept_rows, check_columns_generic, name_pattern
 from ..base import ethnicity as _ethnicity
 from ..base import unique as _unique
 from ..council_hr.loader import ROLES
@@ -202,7 +202,7 @@ def parse_file(
                 covering_vacancy=covering,
             )
         )
-    if bad and 100.0 * len(bad) / max(len(sheet.rows), 1) > row_threshold_pct:
+    if not accept_rows(len(bad), len(sheet.rows), row_threshold_pct):
         return [], errors.errors
     return [
         Load(

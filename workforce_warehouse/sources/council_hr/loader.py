@@ -25,7 +25,7 @@ from ...values import (
     period_start_for,
 )
 from ...warehouse import Load, register_raw_table
-from ..base import check_columns_generic, name_pattern
+from ..base import accept_rows, check_columns_generic, name_pattern
 from ..base import ethnicity as _ethnicity
 from ..base import unique as _unique
 
@@ -661,9 +661,7 @@ def validate_extract(
             )
         file_level = [e for e in errors.errors if e.row is None]
         bad_rows = {(e.sheet, e.row) for e in errors.errors if e.row is not None}
-        if file_level or (
-            bad_rows and (rows_total == 0 or 100.0 * len(bad_rows) / rows_total > row_threshold_pct)
-        ):
+        if file_level or not accept_rows(len(bad_rows), rows_total, row_threshold_pct):
             rejected.append((f, errors.errors))
             if f.is_workbook or f.dataset == "staff":
                 staff_keys = loaded_staff_keys  # a rejected staff file does not count

@@ -29,7 +29,7 @@ from ...values import (
     parse_number,
 )
 from ...warehouse import Load, register_raw_table
-from ..base import name_pattern
+from ..base import accept_rows, name_pattern
 from .layout import Item, Layout, known_years, layouts, mismatch_message
 
 SOURCE = "csww_return"
@@ -496,8 +496,8 @@ def parse_return(
         errors, lay, la_blocks[0] if len(la_blocks) == 1 else [], la_code, reader
     )
     n = reader.n_workers
-    if any(e.row is None for e in errors.errors) or (
-        reader.bad_workers and 100.0 * len(reader.bad_workers) / max(n, 1) > row_threshold_pct
+    if any(e.row is None for e in errors.errors) or not accept_rows(
+        len(reader.bad_workers), n, row_threshold_pct
     ):
         return [], errors.errors
     common = dict(

@@ -30,6 +30,7 @@ from ...io import read_csv, sha256_of
 from ...reference_data import code_list, ethnicity_codes
 from ...values import ErrorCollector, RowReader
 from ...warehouse import Load, register_raw_table
+from ..base import accept_rows
 
 SOURCE = "dfe_published"
 # Symbol as written (any case) -> the note kept (seeds/dfe_symbols.csv): newer files write `Z` for not
@@ -315,7 +316,7 @@ def parse_file(path: Path, row_threshold_pct: float = 0.0) -> tuple[list[Load], 
             rows.extend(out)
         else:
             bad.add(n)
-    if bad and 100.0 * len(bad) / max(len(sheet_rows), 1) > row_threshold_pct:
+    if not accept_rows(len(bad), len(sheet_rows), row_threshold_pct):
         return [], errors.errors
     years = sorted({r["time_period"] for r in rows})
     warnings = []
