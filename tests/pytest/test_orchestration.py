@@ -353,3 +353,42 @@ def test_sensor_does_not_trigger_for_bytes_the_warehouse_already_loaded(tmp_path
     assert ready == []
     ready, _ = scan_landing(landing, cursor, loaded)
     assert ready == ["agency_use/agency_E09000002_2024-Q4.csv"]
+
+
+def test_schedule_runs_the_refresh_job_at_two_london_time_unless_the_environment_says_otherwise(monkeypatch):
+    """interfaces.md, Scheduling: `nightly_refresh` starts the `refresh` job at 02:00 Europe/London (stopped
+    until switched on); WORKFORCE_REFRESH_CRON and WORKFORCE_TIMEZONE override the cron and the time zone."""
+    import importlib
+
+    from orchestration.definitions import defs
+    from orchestration.defs import schedules
+
+    schedule = defs.get_schedule_def("nightly_refresh")
+    assert (schedule.name, schedule.job_name, schedule.cron_schedule, schedule.execution_timezone) == (
+        "nightly_refresh",
+        "refresh",
+        "0 2 * * *",
+        "Europe/London",
+    )
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    job = defs.resolve_job_def("refresh")
+    try:
+        monkeypatch.delenv("WORKFORCE_REFRESH_CRON", raising=False)
+        monkeypatch.delenv("WORKFORCE_TIMEZONE", raising=False)
+        default = importlib.reload(schedules).nightly_schedule(job)
+        assert (default.job_name, default.cron_schedule, default.execution_timezone) == (
+            "refresh",
+            "0 2 * * *",
+            "Europe/London",
+        )
+        monkeypatch.setenv("WORKFORCE_REFRESH_CRON", "30 4 * * 1-5")
+        monkeypatch.setenv("WORKFORCE_TIMEZONE", "UTC")
+        overridden = importlib.reload(schedules).nightly_schedule(job)
+        assert (overridden.job_name, overridden.cron_schedule, overridden.execution_timezone) == (
+            "refresh",
+            "30 4 * * 1-5",
+            "UTC",
+        )
+    finally:
+        monkeypatch.undo()
+        importlib.reload(schedules)
