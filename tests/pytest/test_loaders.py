@@ -430,6 +430,34 @@ def test_csww_return_loads_with_lea_mapped(tmp_path):
     )
     assert len(rows) == 4
     assert query(tmp_path, "select vacancies_fte, agency_cover_fte, workers from raw.csww_return")[0][2] == 4
+    # the return says LEA 202, collection year 2023: stored under Camden's LA code, on the return and every worker
+    assert query(tmp_path, "select lea, la_code from raw.csww_return") == [("202", "E09000007")]
+    assert query(tmp_path, "select distinct la_code from raw.csww_worker") == [("E09000007",)]
+
+
+@pytest.mark.parametrize(
+    "lea,year,la_code",
+    [
+        ("202", 2023, "E09000007"),  # Camden, unchanged
+        (" 202 ", 2023, "E09000007"),  # padding ignored
+        ("825", 2019, "E10000002"),  # Buckinghamshire County Council, to 2019
+        ("825", 2020, "E06000060"),  # Buckinghamshire unitary, from 2020, same LEA
+        ("928", 2020, "E10000021"),  # Northamptonshire, last year 2020
+        ("928", 2021, None),  # abolished: split into 940 and 941
+        ("940", 2021, "E06000061"),  # North Northamptonshire
+        ("941", 2021, "E06000062"),  # West Northamptonshire
+        ("940", 2020, None),  # not yet created
+        ("370", 2024, "E08000016"),  # Barnsley's old code
+        ("370", 2025, "E08000038"),  # Barnsley's new code (no boundary change)
+        ("202", 2016, None),  # before the reference list starts
+        ("999", 2023, None),  # no such LEA
+    ],
+)
+def test_la_for_lea_maps_hand_picked_leas_and_years(lea, year, la_code):
+    from workforce_warehouse.reference_data import la_for_lea
+
+    la = la_for_lea(lea, year)
+    assert (la.la_code if la else None) == la_code
 
 
 def test_csww_header_must_agree_with_name(tmp_path):
