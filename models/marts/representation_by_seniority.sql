@@ -27,7 +27,8 @@ dfe as (
         'children', seniority_level, ethnic_group,
         case ethnic_group when 'White' then 1 when 'Mixed' then 2 when 'Asian' then 3 when 'Black' then 4
             when 'Other' then 5 when 'Unknown' then 6 when 'BME' then 7 when 'Known' then 8 else 9 end,
-        headcount::bigint, null::double, headcount_note, 'x', null::bigint
+        -- FTE where the DfE file carries it (the long layout); the wide layout has none: NULL with note x
+        headcount::bigint, fte::double, headcount_note, coalesce(fte_note, case when fte is null then 'x' end), null::bigint
     from {{ ref('int_dfe_representation_pivoted') }}
 ),
 

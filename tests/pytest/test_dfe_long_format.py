@@ -351,6 +351,18 @@ def test_long_layout_fte_unknown_and_total_reach_the_model(wide_and_long):
         """select distinct fte, fte_note from intermediate.int_dfe_representation_pivoted
            where period_end = date '2021-09-30'""",
     ) == [(None, "x")]
+    # and the published mart carries the long file's FTE (the wide years' stay NULL with note x)
+    assert query(
+        both,
+        """select ethnic_group, fte, fte_note from marts.representation_by_seniority
+           where source = 'dfe_published' and period_end = date '2023-09-30' and geography_level = 'England'
+             and seniority_level = 'all' and ethnic_group in ('White', 'Other', 'Unknown') order by group_order""",
+    ) == [("White", 100.5, None), ("Other", None, "low"), ("Unknown", 5.25, None)]
+    assert query(
+        both,
+        """select distinct fte, fte_note from marts.representation_by_seniority
+           where source = 'dfe_published' and period_end = date '2021-09-30'""",
+    ) == [(None, "x")]
 
 
 # -------------------------------------------------------------------------------- ethnicity labels, 2011 wording
