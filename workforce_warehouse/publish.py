@@ -105,13 +105,54 @@ def read_marts(
 
 
 def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
-    return {t: suppression.apply(t, df, threshold) for t, df in frames.items()}
+    return {t: mark_pools_one_apart(t, suppression.apply(t, df, threshold)) for t, df in frames.items()}
+
+
+WITHHELD = "withheld_from_region"
+
+
+def pool_dims(table: str, columns) -> list[str]:
+    """The columns that, with the geography, name a row of a table with pooled rows (suppression.SPECS)."""
+    spec = suppression.SPECS.get(table)
+    return [c for c in (spec.dims if spec else ()) if c in set(columns)]
+
+
+def mark_pools_one_apart(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """`withheld_from_region` on an Alliance row whose councils are one more than those of a Region row
+    of the same figure that a council sees (at least 3 councils): the difference of the two would be that
+    one council's figures, so that region's councils see the smaller pool only (metrics.md). Pooled sets
+    are nested (a region's councils are among the alliance's), so one council apart = counts one apart."""
+    dims = pool_dims(table, df.columns)
+    if not dims or "councils_included" not in df.columns or "geography_level" not in df.columns:
+        return df
+    out = df.copy()
+    out[WITHHELD] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    n = pd.to_numeric(out["councils_included"], errors="coerce")
+    region = out[(out["geography_level"] == "Region") & (n >= 3)]
+    alliance = out[(out["geography_level"] == "Alliance") & n.notna()]
+    if region.empty or alliance.empty:
+        return out
+    pairs = (
+        alliance[dims + ["councils_included"]]
+        .reset_index()
+        .merge(
+            region[dims + ["councils_included", "geography_code"]],
+            on=dims,
+            how="inner",
+            suffixes=("", "_region"),
+        )
+    )
+    one_apart = pairs[pairs["councils_included"] - pairs["councils_included_region"] == 1]
+    if not one_apart.empty:
+        out.loc[one_apart["index"].to_numpy(), WITHHELD] = one_apart["geography_code"].to_numpy()
+    return out
 
 
 def council_filter(table: str, columns: set[str]) -> str:
     """What a council may see, as a SQL condition (parameters: LA code, region code): its own rows plus the
     pooled rows it is compared with (each pooling at least 3 councils, so the others cannot be worked
-    out), the DfE's rows for its region and England; nothing of any other council.
+    out; and never an Alliance row one council larger than its Region row, `mark_pools_one_apart`), the
+    DfE's rows for its region and England; nothing of any other council.
 
     The one definition of the rule: the council files (DuckDB) and the PostgreSQL copy's row-level security
     policies (publish_postgres.py) both take it through `council_condition`. Plain SQL that DuckDB and
@@ -122,10 +163,12 @@ def council_filter(table: str, columns: set[str]) -> str:
         return "council = $la"
     pooled_ok = "coalesce(councils_included, 0) >= 3" if "councils_included" in columns else "false"
     dfe_region = "councils_included is null" if "councils_included" in columns else "true"
+    # an Alliance row one council larger than the council's Region row: the smaller pool only (issue 18)
+    not_one_apart = f"{WITHHELD} is distinct from $region" if WITHHELD in columns else "true"
     return (
         f"(geography_level = 'Local authority' and geography_code = $la)"
         f" or (geography_level = 'Region' and geography_code = $region and ({pooled_ok} or {dfe_region}))"
-        f" or (geography_level = 'Alliance' and {pooled_ok})"
+        f" or (geography_level = 'Alliance' and {pooled_ok} and {not_one_apart})"
         f" or geography_level = 'England'"
     )
 
@@ -275,6 +318,8 @@ def build_and_swap(
     shared = suppress_all(frames, settings.suppression_threshold)
     checks = published_checks(shared, settings.suppression_threshold)
     manifest["loads"] = loads
+    for leftover in pub.glob(".build-*"):  # from a publish that was killed half-way (one writer at a time)
+        shutil.rmtree(leftover, ignore_errors=True)
     build = pub / f".build-{stamp}"
     build.mkdir()
     try:
