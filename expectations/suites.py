@@ -159,6 +159,7 @@ CHECKS: list[Check] = [
                         sum(pct_of_known) as total_pct
                  from marts.representation_by_seniority
                  where ethnic_group in ('White', 'Mixed', 'Asian', 'Black', 'Other') and pct_of_known is not null
+                   and geography_level <> 'Statistical neighbours'
                  group by all""",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeBetween(column="total_pct", min_value=99.9, max_value=100.1)
@@ -215,23 +216,27 @@ CHECKS: list[Check] = [
         query="""select geography_code as council, period_label, 'turnover_rate_fte' as measure,
                         abs(100.0 * leavers_fte / inpost_fte - turnover_rate_fte) as difference
                  from marts.workforce_flows
-                 where source = 'dfe_published' and inpost_fte > 0 and leavers_fte is not null
+                 where source = 'dfe_published' and geography_level <> 'Statistical neighbours'
+                   and inpost_fte > 0 and leavers_fte is not null
                    and turnover_rate_fte is not null
                  union all
                  select geography_code, period_label, 'agency_rate_fte',
                         abs(100.0 * agency_fte / (agency_fte + inpost_fte) - agency_rate_fte)
                  from marts.workforce_flows
-                 where source = 'dfe_published' and agency_fte + inpost_fte > 0 and agency_rate_fte is not null
+                 where source = 'dfe_published' and geography_level <> 'Statistical neighbours'
+                   and agency_fte + inpost_fte > 0 and agency_rate_fte is not null
                  union all
                  select geography_code, period_label, 'vacancy_rate_fte',
                         abs(100.0 * vacancy_fte / (vacancy_fte + inpost_fte) - vacancy_rate_fte)
                  from marts.workforce_flows
-                 where source = 'dfe_published' and vacancy_fte + inpost_fte > 0 and vacancy_rate_fte is not null
+                 where source = 'dfe_published' and geography_level <> 'Statistical neighbours'
+                   and vacancy_fte + inpost_fte > 0 and vacancy_rate_fte is not null
                  union all
                  select geography_code, period_label, 'caseload_fte',
                         abs(cases / case_holders_fte - caseload_fte)
                  from marts.workforce_flows
-                 where source = 'dfe_published' and case_holders_fte > 0 and caseload_fte is not null""",
+                 where source = 'dfe_published' and geography_level <> 'Statistical neighbours'
+                   and case_holders_fte > 0 and caseload_fte is not null""",
         expectations=lambda p: [
             gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0, max_value=0.1 + 1e-6)
         ],
