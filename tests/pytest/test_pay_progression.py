@@ -24,7 +24,8 @@ Council A (E09000002, Barking and Dagenham, London), two HR extracts, period end
             1 promoted (10%): RL 0.5; status ok (SE sqrt(1/1 - 1/10 + 1/2 - 1/10) = 1.1402).
 Council B (E09000005, Brent, London), P2 only: BW1..BW10 White case holders at 60,000; BB1..BB3 Black
   African case holders at 50,000; MV1 Black African case holder with LB1's SWE number, started 2024-10-01,
-  no salary (so LB1 moved within the alliance).
+  no salary (so LB1 moved within the alliance). B's agency return for 2025-Q1 holds LW1 (White, in post at
+  A's P1, left A on 2024-12-15 stating "agency"), placed from 2025-01-06: to_agency_observed.
   B alone: Black 3 people: too_few. Pooled children's White over A and B (20 people): median
   (48,000 + 60,000) / 2 = 54,000, not the average of the councils' medians (39,000 + 60,000) / 2 = 49,500;
   pooled Black (13): median 34,000; pooled median gap (54,000 - 34,000) / 54,000 = 37.037%.
@@ -98,7 +99,48 @@ def a_staff(period: str) -> list[dict]:
     if p2:
         lb1["Destination"] = "another_la"
     rows.append(lb1)
+    left = dict(end="15/12/2024", reason="resignation") if p2 else {}
+    lw1 = _row("LW1", "WBRI", "case_holder", 36000, swe="SW0000066601", **left)
+    if p2:
+        lw1["Destination"] = "agency"
+    rows.append(lw1)
     return rows
+
+
+AGENCY_HEAD = [
+    "engagement_id",
+    "swe_registration_number",
+    "service",
+    "role",
+    "engagement_type",
+    "agency_name",
+    "start_date",
+    "end_date",
+    "hours_in_quarter",
+    "fte",
+    "charge_rate_per_hour",
+    "post_qualified_la_years",
+]
+
+
+def b_agency() -> list[dict]:
+    """B's agency return for 2025-Q1: LW1 (who left A on 2024-12-15) placed by an agency from 2025-01-06."""
+    return [
+        dict(
+            engagement_id="E1",
+            swe_registration_number="SW 66601",
+            service="children",
+            role="case_holder",
+            engagement_type="individual_locum",
+            agency_name="Example Agency",
+            start_date="2025-01-06",
+            end_date="",
+            hours_in_quarter="100",
+            fte="1",
+            charge_rate_per_hour="50.00",
+            post_qualified_la_years="5",
+        )
+    ]
 
 
 def b_staff() -> list[dict]:
@@ -129,6 +171,9 @@ def home(tmp_path_factory):
     (hr / f"hr_{A}_{P1}_recruitment.csv").write_bytes(to_csv(_recruitment(12, "2023-10-01")))
     (hr / f"hr_{A}_{P2}_recruitment.csv").write_bytes(to_csv(_recruitment(6, "2024-10-01")))
     (hr / f"hr_{B}_{P2}_staff.csv").write_bytes(to_csv(b_staff(), cols))
+    ag = home / "landing" / "agency_use"
+    ag.mkdir(parents=True)
+    (ag / f"agency_{B}_2025-Q1.csv").write_bytes(to_csv(b_agency(), AGENCY_HEAD))
     dfe = home / "landing" / "dfe_census"
     dfe.mkdir(parents=True)
     (dfe / "csww_headline_measures_2022_neighbours_of_301.csv").write_bytes(dfe_rows())
@@ -268,7 +313,20 @@ def test_progression_ratio_and_movement(home):
     assert (black["status"], black["significant"], black["band"]) == ("ok", False, "less likely")
     # LB1 left (stated: another_la) and is found in post at B's extract after leaving
     assert (black["leavers"], black["moved_within_alliance"], black["stated_to_another_la"]) == (1, 1, 1)
-    assert (black["to_agency_observed"], by["White"]["leavers"]) == (0, 0)
+    assert black["to_agency_observed"] == 0
+    # LW1 left (stated: agency) and is found in B's agency return three weeks later
+    white = by["White"]
+    assert (white["leavers"], white["to_agency_observed"], white["stated_to_agency"]) == (1, 1, 1)
+    assert (white["moved_within_alliance"], white["stated_to_another_la"]) == (0, 0)
+    assert (
+        by["Total"]["leavers"],
+        by["Total"]["to_agency_observed"],
+        by["Total"]["moved_within_alliance"],
+    ) == (
+        2,
+        1,
+        1,
+    )
     # one pair of extracts only: no year before, so no year-on-year change
     assert black["previous_relative_likelihood"] is None and black["direction"] is None
 
