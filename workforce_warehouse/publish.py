@@ -383,6 +383,9 @@ def _write_reports(pub: Path, progress: Callable[[str], None]) -> None:
         result = build_reports(pub, progress=progress)
         for err in result.errors:
             progress(f"  report not written: {err}")
+        from .reports.superset import write_superset_export
+
+        write_superset_export(pub)  # the WRES dashboard for Superset's "Import dashboard": published/bi/
     except Exception as exc:
         logging.getLogger(__name__).exception("reports failed after a successful publish")
         progress(f"  reports not written ({type(exc).__name__}: {exc}); the published data is unaffected")

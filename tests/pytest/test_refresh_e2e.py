@@ -180,11 +180,49 @@ def test_status_runs(home, capsys):
     assert "Last runs:" in out and "published" in out
 
 
+def test_status_prints_the_chase_list(home, capsys):
+    """Worked by hand from handmade.py: A's extract has no asye dataset; B sent only staff and asye, so its
+    recruitment, casework, cpd and survey are missing. Both extracts end 2024-03-31 (period 2023-24). Lines are
+    `la source/dataset period: status file message`, ordered by council, source, dataset; file is empty."""
+    assert main(["status", "--home", str(home)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start, end = out.index("Chase list (not loaded):"), out.index("Quarantined files:")
+    msg = "no {} dataset for this extract: its metrics are not_submitted"
+    assert out[start + 1 : end] == [
+        f"  {A} council_hr/asye 2023-24: missing  {msg.format('asye')}",
+        f"  {B} council_hr/casework 2023-24: missing  {msg.format('casework')}",
+        f"  {B} council_hr/cpd 2023-24: missing  {msg.format('cpd')}",
+        f"  {B} council_hr/recruitment 2023-24: missing  {msg.format('recruitment')}",
+        f"  {B} council_hr/survey 2023-24: missing  {msg.format('survey')}",
+    ]
+
+
+def _published_snapshot(conn_execute) -> dict[str, tuple[int, int]]:
+    """Every published table's row count and a checksum of its rows, through one connection."""
+    return {
+        t: tuple(conn_execute(f"select count(*), coalesce(bit_xor(hash(t)), 0) from {t} as t"))
+        for t in TABLES
+    }
+
+
 def test_bi_reads_through_sqlalchemy_read_only_while_a_refresh_runs(home, tmp_path):
     """The path Superset uses: SQLAlchemy + duckdb-engine, read-only, on the published file, while another
-    refresh rebuilds it; every read sees a whole, consistent copy."""
+    refresh rebuilds it; every read sees a whole, consistent copy: each table's row count and checksum equal
+    those of the old published copy (recorded before the refresh) or all those of the new one (recorded after),
+    never a mix of the two."""
     from sqlalchemy import create_engine, text
 
+    def snapshot() -> dict[str, tuple[int, int]]:
+        engine = create_engine(
+            f"duckdb:///{home / 'published' / 'alliance.duckdb'}", connect_args={"read_only": True}
+        )
+        try:
+            with engine.connect() as conn:
+                return _published_snapshot(lambda sql: conn.execute(text(sql)).one())
+        finally:
+            engine.dispose()
+
+    old = snapshot()
     # a new file makes the next refresh load and republish
     extra = home / "landing" / "council_hr" / f"hr_{A}_2024-03-31_cpd.csv"
     extra.write_bytes(extra.read_bytes() + b"W5,A9,2023-10-01,Y,N\n")
@@ -197,30 +235,27 @@ def test_bi_reads_through_sqlalchemy_read_only_while_a_refresh_runs(home, tmp_pa
         stderr=subprocess.STDOUT,
         text=True,
     )
-    reads = 0
+    reads = []
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
-            engine = create_engine(
-                f"duckdb:///{home / 'published' / 'alliance.duckdb'}", connect_args={"read_only": True}
-            )
-            with engine.connect() as conn:
-                for t in TABLES:
-                    n = conn.execute(text(f"select count(*) from {t}")).scalar()
-                    assert n is not None and (n > 0 or t in ("agency_use", "census_reconciliation", "pay_offers"))
-                total = conn.execute(
-                    text("select count(*) from wres_metrics where geography_level = 'Alliance'")
-                ).scalar()
-                assert total > 0
-            engine.dispose()
-            reads += 1
+            reads.append(snapshot())
             time.sleep(0.2)
         out = proc.communicate(timeout=300)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, out[-3000:]
-    assert reads >= 3
+    new = snapshot()
+    assert len(reads) >= 3
+    # the refresh published a different copy (one more funded CPD row for A changes metric 4 and the checks)
+    assert new != old
+    assert old["wres_metrics"][0] > 0 and new["wres_metrics"][0] > 0
+    for i, r in enumerate(reads):
+        assert r in (old, new), (
+            i,
+            {t: (old[t], r[t], new[t]) for t in TABLES if r[t] not in (old[t], new[t])},
+        )
 
 
 def test_second_refresh_while_one_holds_the_lock_exits_4(home, tmp_path):
@@ -341,5 +376,52 @@ def test_published_schemas_equal_the_dbt_contracts(home):
                     )
                 else:
                     assert arrow.startswith(_ARROW[t]), (table, column, t, arrow)
+    finally:
+        con.close()
+
+
+def test_superset_dashboard_bundle_matches_the_published_tables(home):
+    """published/bi/superset_wres.zip: Superset's import bundle (checked by importing it into Superset 4.1
+    by hand: database, 2 datasets, 4 charts, 1 dashboard). Here: every file is there, the references hold,
+    the database points at this home's published file read-only, and every dataset column and chart filter
+    names a column the published table has."""
+    import zipfile
+
+    import yaml
+
+    path = home / "published" / "bi" / "superset_wres.zip"
+    with zipfile.ZipFile(path) as z:
+        files = {n.split("/", 1)[1]: yaml.safe_load(z.read(n)) for n in z.namelist()}
+    assert files["metadata.yaml"]["type"] == "Dashboard"
+    [db] = [v for k, v in files.items() if k.startswith("databases/")]
+    assert db["sqlalchemy_uri"] == f"duckdb:///{home / 'published' / 'alliance.duckdb'}?access_mode=read_only"
+    datasets = {v["uuid"]: v for k, v in files.items() if k.startswith("datasets/")}
+    charts = [v for k, v in files.items() if k.startswith("charts/")]
+    [dashboard] = [v for k, v in files.items() if k.startswith("dashboards/")]
+    assert len(datasets) == 2 and len(charts) == 4
+    con = duckdb.connect(str(home / "published" / "alliance.duckdb"), read_only=True)
+    try:
+        for ds in datasets.values():
+            assert ds["database_uuid"] == db["uuid"]
+            have = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [ds["table_name"]],
+                ).fetchall()
+            }
+            assert {c["column_name"] for c in ds["columns"]} <= have, ds["table_name"]
+        chart_uuids = {c["uuid"] for c in charts}
+        for chart in charts:
+            ds = datasets[chart["dataset_uuid"]]
+            names = {c["column_name"] for c in ds["columns"]}
+            assert set(chart["params"]["all_columns"]) <= names
+            assert {f["subject"] for f in chart["params"]["adhoc_filters"]} <= names
+        placed = {
+            v["meta"]["uuid"]
+            for v in dashboard["position"].values()
+            if isinstance(v, dict) and v.get("type") == "CHART"
+        }
+        assert placed == chart_uuids
     finally:
         con.close()
