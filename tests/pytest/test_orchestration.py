@@ -179,6 +179,30 @@ def test_a_partitioned_run_for_one_council_leaves_the_others_untouched(tmp_path)
     assert {m.partition for m in mats} == {f"{A}_{PERIOD}"}
 
 
+def test_a_full_load_materialises_each_submissions_raw_tables_as_partitions(tmp_path):
+    """An unpartitioned run (the nightly schedule, `refresh`) adds each loaded submission as a partition and
+    materialises the raw tables that submission wrote, so the Partitions tab shows them loaded."""
+    from handmade import PERIOD, A, B, write_landing
+
+    from orchestration.defs.ingest.assets import load_landing_files
+    from orchestration.defs.resources import WarehouseResource
+
+    write_landing(tmp_path / "landing")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [load_landing_files],
+        instance=instance,
+        resources={"warehouse": WarehouseResource(home=str(tmp_path))},
+    )
+    assert result.success
+    assert sorted(instance.get_dynamic_partitions("submissions")) == [f"{A}_{PERIOD}", f"{B}_{PERIOD}"]
+    for table in ("hr_staff", "hr_casework", "load_log"):
+        status = instance.get_materialized_partitions(dg.AssetKey(["raw", table]))
+        assert status == {f"{A}_{PERIOD}", f"{B}_{PERIOD}"}, table
+    # the agency and CSWW tables were written by no submission of this load
+    assert instance.get_materialized_partitions(dg.AssetKey(["raw", "agency_engagement"])) == set()
+
+
 def test_a_partition_key_that_is_not_a_submission_fails_clearly(tmp_path):
     from orchestration.defs.ingest.assets import load_landing_files
     from orchestration.defs.resources import WarehouseResource

@@ -6,12 +6,14 @@ only that council's files for that period end; other councils' raw rows and load
 An unpartitioned run (the nightly schedule, `workforce-warehouse refresh`) loads every new or changed file.
 """
 
+import os
+
 import dagster as dg
 import duckdb
 
 from workforce_warehouse import pipeline
 from workforce_warehouse.config import ConfigError
-from workforce_warehouse.submissions import Submission, source_of, submission_of
+from workforce_warehouse.submissions import Submission, raw_tables_of, source_of, submission_of
 from workforce_warehouse.warehouse import RAW_TABLES
 
 from ..partitions import SUBMISSIONS
@@ -89,11 +91,16 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
         yield dg.MaterializeResult(asset_key=["raw", t], metadata=meta if t == "load_log" else None)
 
 
+# A full run records, for each submission it loaded, a materialization of every raw table that submission
+# wrote (so the Partitions tab shows each submission's raw assets as loaded), up to this many events; a
+# first national load (about 3,800 submissions) would spend minutes in the event log (about 7 ms an
+# event), so above it only `raw/load_log` gets one per submission.
+MAX_PARTITION_EVENTS = int(os.environ.get("WORKFORCE_MAX_PARTITION_EVENTS", "2000"))
+
+
 def _record_submissions(context: dg.AssetExecutionContext, summary) -> None:
-    """A full run loads many submissions at once: add each one's partition and record one materialization
-    of `raw/load_log` per submission (naming its files), so each submission's history in the UI shows this
-    load too. One event per submission, not per raw table: the event log takes about 7 ms an event, which
-    matters for a first national load (about 3,800 submissions at 153 councils x 5 years)."""
+    """A full run loads many submissions at once: add each one's partition and record its materializations
+    (naming its files), so each submission's history in the UI shows this load too."""
     loaded: dict[str, list] = {}
     for o in summary.of("loaded"):
         sub = submission_of(o.file)
@@ -105,15 +112,22 @@ def _record_submissions(context: dg.AssetExecutionContext, summary) -> None:
     new = sorted(set(loaded) - known)
     if new:
         context.instance.add_dynamic_partitions(SUBMISSIONS.name, new)
-    for key, outcomes in sorted(loaded.items()):
-        context.log_event(
-            dg.AssetMaterialization(
-                asset_key=["raw", "load_log"],
-                partition=key,
-                metadata={
-                    "files": ", ".join(sorted(o.file for o in outcomes)),
-                    "sources": ", ".join(sorted({source_of(o.file) or o.source for o in outcomes})),
-                    "loaded_by": "full refresh (unpartitioned run)",
-                },
+    plans = {}
+    for key, outcomes in loaded.items():
+        sources = {source_of(o.file) or o.source for o in outcomes}
+        plans[key] = (outcomes, sources, ["load_log", "row_errors", *sorted(raw_tables_of(sources))])
+    per_table = sum(len(tables) for _, _, tables in plans.values()) <= MAX_PARTITION_EVENTS
+    for key, (outcomes, sources, tables) in sorted(plans.items()):
+        metadata = {
+            "files": ", ".join(sorted(o.file for o in outcomes)),
+            "sources": ", ".join(sorted(sources)),
+            "loaded_by": "full refresh (unpartitioned run)",
+        }
+        for table in tables if per_table else ["load_log"]:
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=["raw", table],
+                    partition=key,
+                    metadata=metadata if table == "load_log" else None,
+                )
             )
-        )
