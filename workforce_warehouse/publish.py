@@ -152,7 +152,8 @@ def council_filter(table: str, columns: set[str]) -> str:
     """What a council may see, as a SQL condition (parameters: LA code, region code): its own rows plus the
     pooled rows it is compared with (each pooling at least 3 councils, so the others cannot be worked
     out; and never an Alliance row one council larger than its Region row, `mark_pools_one_apart`), the
-    DfE's rows for its region and England; nothing of any other council.
+    median of its own statistical neighbours, the DfE's rows for its region and England; nothing of any
+    other council.
 
     The one definition of the rule: the council files (DuckDB) and the PostgreSQL copy's row-level security
     policies (publish_postgres.py) both take it through `council_condition`. Plain SQL that DuckDB and
@@ -169,6 +170,7 @@ def council_filter(table: str, columns: set[str]) -> str:
         f"(geography_level = 'Local authority' and geography_code = $la)"
         f" or (geography_level = 'Region' and geography_code = $region and ({pooled_ok} or {dfe_region}))"
         f" or (geography_level = 'Alliance' and {pooled_ok} and {not_one_apart})"
+        f" or (geography_level = 'Statistical neighbours' and geography_code = $la)"
         f" or geography_level = 'England'"
     )
 

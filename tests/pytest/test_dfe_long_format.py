@@ -268,8 +268,9 @@ EXTRA_2023 = [
 ]
 
 SELECT = "+representation_by_seniority"
+# the DfE's own rows (statistical-neighbour rows are medians of them, with no counts: compared elsewhere)
 MART_DFE = """select * exclude (period_label) from marts.representation_by_seniority
-    where source = 'dfe_published' and year(period_end) = ?
+    where source = 'dfe_published' and year(period_end) = ? and geography_level <> 'Statistical neighbours'
     order by geography_level, geography_code, seniority_level, ethnic_group"""
 
 

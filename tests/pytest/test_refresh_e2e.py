@@ -364,6 +364,9 @@ def test_published_schemas_equal_the_dbt_contracts(home):
                     [table],
                 ).fetchall()
             )
+            # the publish step adds one column to tables with pooled rows (which Alliance rows a council's
+            # file leaves out); everything else is the contract's
+            assert got.pop("withheld_from_region", None) in (None, "varchar"), table
             assert got == {c: _DUCKDB.get(t, t) for c, t in want.items()}, table
             schema = pq.read_schema(home / "published" / "parquet" / f"{table}.parquet")
             for column, t in want.items():
