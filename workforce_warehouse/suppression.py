@@ -715,7 +715,54 @@ def apply(table: str, df: pd.DataFrame, threshold: int) -> pd.DataFrame:
     out = suppress(df, spec, threshold)
     if table == "representation_by_seniority" and not out.empty:
         out = _progression_after_suppression(out)
+    if table in YEAR_ON_YEAR_KEYS and not out.empty:
+        out = _year_on_year_after_suppression(out, YEAR_ON_YEAR_KEYS[table])
     return out
+
+
+# The columns that, with the period end, name the same figure a year earlier (the marts' own join).
+YEAR_ON_YEAR_KEYS = {
+    "wres_metrics": (
+        "geography_level",
+        "geography_code",
+        "service",
+        "metric",
+        "breakdown_type",
+        "breakdown",
+        "comparison_group",
+    ),
+    "progression": ("geography_level", "geography_code", "service", "comparison_group"),
+}
+YEAR_ON_YEAR_COLUMNS = ("previous_relative_likelihood", "change_ratio", "change_significant", "direction")
+
+
+def _year_on_year_after_suppression(df: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    """The year-on-year columns repeat last year's ratio (previous_relative_likelihood) and divide this
+    year's by it (change_ratio): shown only when both years' ratios are shown, else a ratio hidden in one
+    row could be read back from the other."""
+    cols = [c for c in YEAR_ON_YEAR_COLUMNS if c in df.columns]
+    if not cols or "relative_likelihood" not in df.columns or "period_end" not in df.columns:
+        return df
+    keys = [k for k in keys if k in df.columns]
+    shown = df[[*keys, "period_end"]].copy()
+    shown["_shown"] = df["relative_likelihood"].notna().to_numpy()
+    shown["period_end"] = pd.to_datetime(shown["period_end"]) + pd.DateOffset(
+        years=1
+    )  # as next year's "prev"
+    this = df[[*keys, "period_end"]].copy()
+    this["period_end"] = pd.to_datetime(this["period_end"])
+    merged = this.merge(shown, on=[*keys, "period_end"], how="left")
+    if len(merged) != len(df):  # keys not unique: show no year-on-year figure rather than a wrong one
+        prev_shown = np.zeros(len(df), dtype=bool)
+    else:
+        prev_shown = merged["_shown"].fillna(False).to_numpy()
+    hide = ~(df["relative_likelihood"].notna().to_numpy() & prev_shown.astype(bool))
+    if hide.any():
+        df = df.copy()
+        for c in cols:
+            df[c] = df[c].astype(object)
+            df.loc[hide, c] = None
+    return df
 
 
 def _progression_after_suppression(df: pd.DataFrame) -> pd.DataFrame:

@@ -177,3 +177,68 @@ def test_wres_row_with_a_small_numerator_hides_ratio_and_ci():
     assert pd.isna(asian.group_numerator) and asian.suppressed
     assert df[df.comparison_group == "BME"].iloc[0].group_numerator == 9
     assert not math.isnan(df[df.comparison_group == "BME"].iloc[0].relative_likelihood)
+
+
+def test_year_on_year_columns_hidden_when_either_years_ratio_is_hidden():
+    """previous_relative_likelihood repeats last year's ratio and change_ratio divides by it: shown only when
+    both years' ratios are shown (a hidden 2024 ratio must not come back through the 2025 row)."""
+    import datetime as dt
+
+    from workforce_warehouse.suppression import _year_on_year_after_suppression
+
+    keys = (
+        "geography_level",
+        "geography_code",
+        "service",
+        "metric",
+        "breakdown_type",
+        "breakdown",
+        "comparison_group",
+    )
+    base = dict(zip(keys, ("Local authority", "E09000007", "all", "2", "all", "all", "BME"), strict=True))
+    rows = [
+        # 2024: ratio hidden by suppression; 2025: shown, with 2024's 0.5 in previous_relative_likelihood
+        dict(
+            base,
+            period_end=dt.date(2024, 3, 31),
+            relative_likelihood=None,
+            previous_relative_likelihood=None,
+            change_ratio=None,
+            change_significant=None,
+            direction=None,
+        ),
+        dict(
+            base,
+            period_end=dt.date(2025, 3, 31),
+            relative_likelihood=0.4,
+            previous_relative_likelihood=0.5,
+            change_ratio=0.8,
+            change_significant=False,
+            direction="no significant change",
+        ),
+        # another group: both years shown, kept as they are
+        dict(
+            base,
+            comparison_group="Black",
+            period_end=dt.date(2024, 3, 31),
+            relative_likelihood=0.8,
+            previous_relative_likelihood=None,
+            change_ratio=None,
+            change_significant=None,
+            direction=None,
+        ),
+        dict(
+            base,
+            comparison_group="Black",
+            period_end=dt.date(2025, 3, 31),
+            relative_likelihood=0.4,
+            previous_relative_likelihood=0.8,
+            change_ratio=0.5,
+            change_significant=False,
+            direction="no significant change",
+        ),
+    ]
+    out = _year_on_year_after_suppression(pd.DataFrame(rows), keys).to_dict("records")
+    assert [r["previous_relative_likelihood"] for r in out] == [None, None, None, 0.8]
+    assert [r["change_ratio"] for r in out] == [None, None, None, 0.5]
+    assert [r["direction"] for r in out] == [None, None, None, "no significant change"]
