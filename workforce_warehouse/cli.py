@@ -214,30 +214,42 @@ def cmd_refresh(args) -> int:
         lock.release()
 
 
+ENV_SET_BY_REFRESH = ("WORKFORCE_HOME", "WORKFORCE_WAREHOUSE_PATH", "DAGSTER_HOME")
+
+
 def _run_refresh(settings: Settings, started: float) -> int:
     from dagster import DagsterInstance
 
     from . import pipeline
 
-    _export_env(settings)
-    prepare_dagster_home(settings)
-    _say(f"Refreshing the warehouse in {settings.home}")
-    pipeline.ensure_dbt_manifest()
-    from orchestration.definitions import defs
+    saved = {k: os.environ.get(k) for k in ENV_SET_BY_REFRESH}
+    try:
+        _export_env(settings)
+        prepare_dagster_home(settings)
+        _say(f"Refreshing the warehouse in {settings.home}")
+        pipeline.ensure_dbt_manifest()
+        from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("refresh")
-    with DagsterInstance.get() as instance:
-        clear_dead_runs(instance, _say)
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "resources": {"warehouse": {"config": {"home": str(settings.home), "hold_lock": False}}},
-                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-            },
-            tags={"workforce/trigger": "cli"},
-        )
-    return summarise(settings, result.run_id, result.success, started, result)
+        job = defs.resolve_job_def("refresh")
+        with DagsterInstance.get() as instance:
+            clear_dead_runs(instance, _say)
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={
+                    "resources": {"warehouse": {"config": {"home": str(settings.home), "hold_lock": False}}},
+                    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                },
+                tags={"workforce/trigger": "cli"},
+            )
+        return summarise(settings, result.run_id, result.success, started, result)
+    finally:
+        # a refresh called in process (tests, a notebook) leaves the caller's environment as it found it
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def summarise(settings: Settings, run_id: str, success: bool, started: float, result=None) -> int:

@@ -82,7 +82,8 @@ def after(tmp_path_factory):
     write_landing(home / "landing")
     mp = pytest.MonkeyPatch()
     try:
-        assert main(["refresh", "--home", str(home)]) == 0  # full refresh; DAGSTER_HOME = <home>/dagster
+        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+        assert main(["refresh", "--home", str(home)]) == 0  # full refresh into <home>/dagster
         mp.setenv("WORKFORCE_HOME", str(home))
         before = {
             "raw": raw_state(home),
