@@ -178,7 +178,9 @@ def write_table(con, name: str, rows: list[dict]) -> None:
     df = pd.DataFrame(rows)
     con.register("_df", df)
     casts = ", ".join(f'CAST("{c}" AS DATE) AS "{c}"' for c in ("period_end",) if c in df.columns)
-    con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * {f'REPLACE ({casts})' if casts else ''} FROM _df")
+    con.execute(
+        f"CREATE OR REPLACE TABLE main.{name} AS SELECT * {f'REPLACE ({casts})' if casts else ''} FROM _df"
+    )
     con.unregister("_df")
 
 
