@@ -280,3 +280,23 @@ def write_landing(landing: Path) -> list[Path]:
         (hr / name).write_bytes(data)
         out.append(hr / name)
     return out
+
+
+# The agency return's columns as the tests write them (agency-use.md), with the two optional columns about
+# a permanent post left: AGENCY_COLUMNS[:12] is the header without them.
+AGENCY_COLUMNS = [
+    "engagement_id",
+    "swe_registration_number",
+    "service",
+    "role",
+    "engagement_type",
+    "agency_name",
+    "start_date",
+    "end_date",
+    "hours_in_quarter",
+    "fte",
+    "charge_rate_per_hour",
+    "post_qualified_la_years",
+    "left_permanent_la_code",
+    "left_permanent_date",
+]

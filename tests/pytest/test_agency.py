@@ -27,28 +27,13 @@ from decimal import Decimal
 
 import pytest
 from conftest import dbt_build, query_dicts
-from handmade import STAFF_COLUMNS, _staff_row, to_csv
+from handmade import AGENCY_COLUMNS, STAFF_COLUMNS, _staff_row, to_csv
 
 from workforce_warehouse.config import load_settings
 from workforce_warehouse.ingest import ingest
 
 A, B, D = "E09000002", "E09000005", "E08000025"
-HEAD = [
-    "engagement_id",
-    "swe_registration_number",
-    "service",
-    "role",
-    "engagement_type",
-    "agency_name",
-    "start_date",
-    "end_date",
-    "hours_in_quarter",
-    "fte",
-    "charge_rate_per_hour",
-    "post_qualified_la_years",
-    "left_permanent_la_code",
-    "left_permanent_date",
-]
+HEAD = AGENCY_COLUMNS
 
 
 def eng(eid, swe, start, hours, fte, rate, years, left_la="", left_date=""):

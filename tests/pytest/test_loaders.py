@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 from conftest import query
-from handmade import STAFF_COLUMNS, A, B, council_a_casework, council_a_staff, council_b_staff, to_csv
+from handmade import (
+    AGENCY_COLUMNS,
+    STAFF_COLUMNS,
+    A,
+    B,
+    council_a_casework,
+    council_a_staff,
+    council_b_staff,
+    to_csv,
+)
 
 from workforce_warehouse.config import REFERENCE_DIR, ConfigError, load_settings
 from workforce_warehouse.ingest import ingest
@@ -581,20 +590,7 @@ def test_dfe_bad_value_is_a_row_error(tmp_path):
 
 # -------------------------------------------------------------------------------- agency returns
 
-AGENCY_HEAD = [
-    "engagement_id",
-    "swe_registration_number",
-    "service",
-    "role",
-    "engagement_type",
-    "agency_name",
-    "start_date",
-    "end_date",
-    "hours_in_quarter",
-    "fte",
-    "charge_rate_per_hour",
-    "post_qualified_la_years",
-]
+AGENCY_HEAD = AGENCY_COLUMNS[:12]
 
 
 def agency_row(**kw):

@@ -21,26 +21,11 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import query, query_dicts
-from handmade import PERIOD, STAFF_COLUMNS, A, B, council_a_staff, to_csv, write_landing
+from handmade import AGENCY_COLUMNS, PERIOD, STAFF_COLUMNS, A, B, council_a_staff, to_csv, write_landing
 
 from workforce_warehouse.cli import main
 
-AGENCY_HEAD = [
-    "engagement_id",
-    "swe_registration_number",
-    "service",
-    "role",
-    "engagement_type",
-    "agency_name",
-    "start_date",
-    "end_date",
-    "hours_in_quarter",
-    "fte",
-    "charge_rate_per_hour",
-    "post_qualified_la_years",
-    "left_permanent_la_code",
-    "left_permanent_date",
-]
+AGENCY_HEAD = AGENCY_COLUMNS
 ENGAGEMENT = dict(
     engagement_id="E1",
     swe_registration_number="SW0000099001",

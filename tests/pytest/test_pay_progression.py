@@ -45,7 +45,7 @@ from pathlib import Path
 
 import pytest
 from conftest import dbt_build, query_dicts
-from handmade import STAFF_COLUMNS, _staff_row, to_csv
+from handmade import AGENCY_COLUMNS, STAFF_COLUMNS, _staff_row, to_csv
 
 from workforce_warehouse.config import load_settings
 from workforce_warehouse.ingest import ingest
@@ -107,20 +107,7 @@ def a_staff(period: str) -> list[dict]:
     return rows
 
 
-AGENCY_HEAD = [
-    "engagement_id",
-    "swe_registration_number",
-    "service",
-    "role",
-    "engagement_type",
-    "agency_name",
-    "start_date",
-    "end_date",
-    "hours_in_quarter",
-    "fte",
-    "charge_rate_per_hour",
-    "post_qualified_la_years",
-]
+AGENCY_HEAD = AGENCY_COLUMNS[:12]
 
 
 def b_agency() -> list[dict]:
