@@ -18,10 +18,9 @@ set -e
 cat <<MSG
 
 Published files: $WORKFORCE_HOME/published
-  alliance.duckdb              every council of the alliance, small numbers suppressed
-  parquet/<table>.parquet      the same tables for Power BI, Superset or pandas
-  councils/<LA code>/council.duckdb   one council's rows for its WRES lead
-Open them:
-  .venv/bin/python -c "import duckdb; print(duckdb.connect('$WORKFORCE_HOME/published/alliance.duckdb', read_only=True).sql('select metric, comparison_group, relative_likelihood, status from wres_metrics where geography_level = \\'Alliance\\' and service = \\'all\\' limit 12'))"
+  alliance.duckdb                     every council of the alliance, small numbers suppressed
+  parquet/<table>.parquet             the same tables for Power BI, Superset or pandas
+  councils/<LA code>/council.duckdb   one council's rows for its WRES lead, and its wres_report.html
+  alliance_report.html                every council side by side
 MSG
 exit $code

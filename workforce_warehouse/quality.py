@@ -316,7 +316,10 @@ def run_gx_checks(
     if build_docs:
         runner.build_docs()
     failed = [r for r in out if r.outcome != "pass"]
-    progress(f"  great expectations: {len(out) - len(failed)} passed, {len(failed)} failed")
+    warned = sum(r.severity != "error" for r in failed)
+    progress(
+        f"  great expectations: {len(out) - len(failed)} passed, {warned} warned, {len(failed) - warned} failed"
+    )
     return out
 
 
