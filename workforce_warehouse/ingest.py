@@ -412,15 +412,15 @@ class Ingestor:
             self.progress(f"  not ready yet {path.name}: {why}; will retry")
 
 
-def _progress_bar(total: int, label: str):
-    """A progress bar on a terminal for a load of many files (none in logs, tests or small loads)."""
+def _progress_bar(total: int, label: str, unit: str = "file"):
+    """A progress bar on a terminal for many files (none in logs, tests or small batches)."""
     import sys
 
     if total < 20 or not sys.stdout.isatty() or os.environ.get("TQDM_DISABLE"):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=label, unit="file", leave=False)
+    return tqdm(total=total, desc=label, unit=unit, leave=False)
 
 
 def _first_line(exc: BaseException) -> str:

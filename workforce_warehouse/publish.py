@@ -219,8 +219,15 @@ def _write_council_files(
                 cur.close()
 
         workers = max(1, min(4, os.cpu_count() or 1))
+        from .ingest import _progress_bar
+
+        bar = _progress_bar(len(councils), "  council files")  # on a terminal, for many councils
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(write_one, councils))
+            for _ in pool.map(write_one, councils):
+                if bar is not None:
+                    bar.update(1)
+        if bar is not None:
+            bar.close()
     finally:
         con.close()
 
