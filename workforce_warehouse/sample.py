@@ -317,7 +317,10 @@ def generate(
     from .sources.agency_use import quarter_bounds
     from .sources.agency_use.sample import agency_leavers, write_quarter
     from .sources.council_hr.sample import write_extract
+    from .sources.csww_return.layout import layouts
     from .sources.csww_return.sample import csww_xml
+
+    csww_years = set(layouts())
 
     quarter_leavers = {}
     for y, q in ((LAST_YEAR - 1, 2), (LAST_YEAR - 1, 3), (LAST_YEAR - 1, 4), (LAST_YEAR, 1)):
@@ -339,6 +342,8 @@ def generate(
         for year in range(LAST_YEAR - years, LAST_YEAR + 1):
             if not (c.la.first_year <= year <= c.la.last_year):
                 continue  # no census return from a council before it existed
+            if year not in csww_years:
+                continue  # before the earliest collection year the warehouse has a layout for
             agency = [
                 {
                     "swe": f"SW{8000000 + c.index * 1000 + k:010d}",
