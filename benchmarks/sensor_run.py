@@ -1,10 +1,11 @@
 """Tick the landing sensor twice over a home's landing folder and run, in process, what it asks for.
 
-    python benchmarks/sensor_run.py --home DIR
+    python benchmarks/sensor_run.py --home DIR [--code DIR]
 
 The benchmark uses it to time the path a council's file takes when it arrives on a server running
 `workforce-warehouse serve`: one partitioned run of that council's submission, rebuilding only what depends
-on the file. Prints one line per run: partition, files, assets selected, seconds, success.
+on the file. Prints one line per run: partition, files, assets selected, seconds, success. --code runs
+another checkout of the project (the benchmark's baseline: a git worktree of an older commit).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", required=True)
+    ap.add_argument("--code", default=str(Path(__file__).resolve().parents[1]), help="the project to run")
     args = ap.parse_args()
+    sys.path.insert(0, str(Path(args.code).resolve()))
     home = Path(args.home).resolve()
     os.environ["WORKFORCE_HOME"] = str(home)
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
