@@ -30,12 +30,14 @@ from .values import ERROR_COLUMNS, RowError
 from .warehouse import (
     Load,
     clear_waiting,
+    commit_files,
     commit_loads,
     connect,
     ensure_raw_schema,
     loaded_files,
     log_outcome,
     unstorable,
+    waiting_files,
 )
 
 SAMPLE_MANIFEST = ".sample-manifest.json"
@@ -206,6 +208,7 @@ class Ingestor:
         self.con = None
         self.pseudo: Pseudonymiser | None = None
         self._done: set[tuple[str, str]] | None = None
+        self._waiting_names: set[str] = set()  # files the load log lists as waiting or not ready
         # per-file lines for loaded files only when asked (WORKFORCE_VERBOSE=1, `refresh --verbose`);
         # rejected files are always named
         self.verbose = os.environ.get("WORKFORCE_VERBOSE", "") not in ("", "0")
@@ -230,6 +233,7 @@ class Ingestor:
         self.con = connect(s.warehouse_path)
         try:
             ensure_raw_schema(self.con)
+            self._waiting_names = waiting_files(self.con)
             self.pseudo = pseudonymiser_for(s, files, self.con)
             by_source: dict[str, list] = defaultdict(list)
             for f in files:
@@ -298,9 +302,43 @@ class Ingestor:
         batches = source.batches(ready, self.con)
         threshold = self.settings.row_threshold(source.folder)
         tasks = [(source, b, self.pseudo, self.today, threshold) for b in batches]
+        accepted: list[FileResult] = []  # committed together, in order (see _commit_together)
         for results in parallel_map(_parse_batch, tasks):
             for result in results:
-                self._apply(source, result)
+                if result.waiting or not result.accepted:
+                    self._commit_together(source, accepted)
+                    self._apply(source, result)
+                    continue
+                accepted.append(result)
+                if len(accepted) >= COMMIT_GROUP_FILES or source.commit_before_next(result):
+                    self._commit_together(source, accepted)
+        self._commit_together(source, accepted)
+
+    def _commit_together(self, source: sources.Source, accepted: list[FileResult]) -> None:
+        """Commit accepted files in one transaction (a commit per small file dominated the load stage).
+        The load log, the raw rows and their load ids are those of committing them one by one: files are
+        written in the same order, and a file whose source must act on its commit before the next file
+        (a staff dataset re-validates its dependents) ends the group. If the group fails, it is rolled
+        back and each file is committed on its own, so one file's failure rejects only that file."""
+        if not accepted:
+            return
+        group, accepted[:] = list(accepted), []
+        if len(group) > 1:
+            for r in group:
+                for ld in r.loads:
+                    ld.rejected = redact_errors(ld.rejected, self.pseudo, ld.la_code)
+            try:
+                commit_files(self.con, [(r.path.name, r.loads, r.retire) for r in group], self._waiting_names)
+            except Exception:
+                for r in group:  # already redacted: redacting again changes nothing
+                    self._apply(source, r)
+                return
+            for r in group:
+                self._waiting_names.discard(r.path.name)
+                self._after_loaded(r.path, source.name, r.loads)
+                source.after_commit(self.con, r, self.progress)
+            return
+        self._apply(source, group[0])
 
     def _apply(self, source: sources.Source, r: FileResult) -> None:
         """Commit one file's loads, or log it waiting, or quarantine it: one file's failure, whatever it is,
@@ -374,8 +412,13 @@ class Ingestor:
     def _loaded(self, path: Path, source: str, loads: list[Load], retire=()) -> None:
         for ld in loads:  # rows rejected under a row-error threshold: kept without personal values
             ld.rejected = redact_errors(ld.rejected, self.pseudo, ld.la_code)
-        clear_waiting(self.con, path.name)
+        if path.name in self._waiting_names:
+            clear_waiting(self.con, path.name)
+            self._waiting_names.discard(path.name)
         commit_loads(self.con, loads, retire)
+        self._after_loaded(path, source, loads)
+
+    def _after_loaded(self, path: Path, source: str, loads: list[Load]) -> None:
         rows = sum(len(ld.rows) for ld in loads)
         detail = ", ".join(f"{ld.dataset} {len(ld.rows)}" for ld in loads if ld.table)
         self.summary.outcomes.append(FileOutcome(path.name, source, "loaded", detail, rows))
@@ -399,6 +442,7 @@ class Ingestor:
                 message=r.waiting,
             ),
         )
+        self._waiting_names.add(r.path.name)
         self.summary.outcomes.append(FileOutcome(r.path.name, source.name, "waiting_for_staff", r.waiting))
         self.progress(f"  waiting {r.path.name}: {r.waiting}")
 
@@ -450,6 +494,7 @@ def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
 
 
 PARALLEL_MIN_TASKS = 8
+COMMIT_GROUP_FILES = 64  # accepted files committed in one transaction (Ingestor._commit_together)
 
 
 def _call(packed):

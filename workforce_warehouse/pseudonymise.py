@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import hmac
 import re
 from dataclasses import dataclass
@@ -58,12 +58,19 @@ def normalise_swe(value: Any) -> str | None:
     return "SW" + m[1].zfill(10)
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _keyed_hash(key: bytes, message: str) -> str:
+    """HMAC-SHA256 of the message, in hex. The one-shot C routine; an identifier repeats across a council's
+    datasets and periods, so recent answers are kept (in this process only, never written anywhere)."""
+    return hmac.digest(key, message.encode("utf-8"), "sha256").hex()
+
+
 @dataclass(frozen=True)
 class Pseudonymiser:
     key: bytes
 
     def _digest(self, message: str) -> str:
-        return hmac.new(self.key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+        return _keyed_hash(self.key, message)
 
     def swe(self, normalised: str | None) -> str | None:
         """Alliance-wide hash of a normalised SWE number: links one person across councils."""

@@ -98,6 +98,22 @@ def parse_date(value: Any) -> dt.date | None:
     text = str(value).strip()
     if not text:
         return None
+    known = _DATES_SEEN.get(text)
+    if known is not None:
+        return known
+    parsed = _parse_date_text(text)
+    if len(_DATES_SEEN) < _CACHE_LIMIT:
+        _DATES_SEEN[text] = parsed
+    return parsed
+
+
+# Texts already parsed (dates and numbers repeat across rows and files): parsed once per process.
+_DATES_SEEN: dict[str, dt.date] = {}
+_NUMBERS_SEEN: dict[str, Decimal] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _parse_date_text(text: str) -> dt.date:
     try:
         if m := _ISO.match(text):
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
@@ -133,6 +149,8 @@ def parse_number(value: Any) -> Decimal | None:
         raise ValueProblem("number", f'"{value}" is not a number')
     if isinstance(value, (int, float)):
         return Decimal(str(value))
+    if value.__class__ is str and (known := _NUMBERS_SEEN.get(value)) is not None:
+        return known
     text = str(value).strip().replace("£", "").replace(",", "").replace(" ", "")
     if not text:
         return None
@@ -142,6 +160,8 @@ def parse_number(value: Any) -> Decimal | None:
         raise ValueProblem("number", f'"{str(value).strip()}" is not a number') from None
     if not d.is_finite():
         raise ValueProblem("number", f'"{str(value).strip()}" is not a number')
+    if value.__class__ is str and len(_NUMBERS_SEEN) < _CACHE_LIMIT:
+        _NUMBERS_SEEN[value] = d
     return d
 
 

@@ -6,6 +6,7 @@ Only the loaders write the `raw` schema; dbt reads it through `source()` and wri
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -84,9 +85,23 @@ def unstorable(load: Load, sheet: str = "") -> list[RowError]:
             limit = Decimal(10) ** (precision - scale)
         elif sql_type != "DOUBLE" and limit is None:
             continue
+        # plainly storable ints and floats skip the exact test: well inside the limit and, for a decimal
+        # column, not below its smallest step (NaN fails every comparison, so it takes the exact test)
+        inside = float(limit) * 0.999 if limit is not None else math.inf
+        smallest = 10.0**-scale if scale else 0.0
+        inside_d = Decimal(limit) * Decimal("0.999") if limit is not None else None
+        smallest_d = Decimal(1).scaleb(-scale) if scale else Decimal(0)
         for row in load.rows:
             value = row.get(column)
-            if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            kind = value.__class__
+            if kind is int or kind is float:
+                if -inside < value < inside and (value >= smallest or value <= -smallest or value == 0):
+                    continue
+            elif kind is Decimal:
+                if value.is_finite() and (inside_d is None or -inside_d < value < inside_d):
+                    if value == 0 or abs(value) >= smallest_d:
+                        continue
+            elif value is None or kind is bool or not isinstance(value, (int, float, Decimal)):
                 continue
             number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
             if not number.is_finite():
@@ -163,25 +178,40 @@ def active_loads(
     ).fetchall()
 
 
-def _insert_rows(con, table: str, load_id: int, sha: str, rows: list[dict[str, Any]]) -> None:
-    cols = RAW_TABLES[table]
-    if not rows:
-        return
-    data_cols = [c for c, _ in cols if c not in ("load_id", "file_sha256")]
-    arrow = pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
-    con.register("_incoming", arrow)
-    try:
-        present = set(arrow.column_names)
-        col_list = ", ".join(f'"{c}"' for c, _ in cols)
-        casts = ", ".join(
-            "?"
-            if c in ("load_id", "file_sha256")
-            else (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})")
-            for c, t in cols
-        )
-        con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming", [load_id, sha])
-    finally:
-        con.unregister("_incoming")
+class _Inserts:
+    """Raw rows of several loads, inserted with one statement per raw table and column layout (a
+    statement per small file cost more than its rows). Each value is cast by DuckDB exactly as a load
+    on its own would be; rows keep their order."""
+
+    def __init__(self, con):
+        self.con = con
+        self.pending: dict[tuple, list[pa.Table]] = {}
+
+    def add(self, table: str, load_id: int, sha: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        data_cols = [c for c, _ in RAW_TABLES[table] if c not in ("load_id", "file_sha256")]
+        arrow = pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
+        n = arrow.num_rows
+        arrow = arrow.append_column("load_id", pa.array([load_id] * n, pa.int64()))
+        arrow = arrow.append_column("file_sha256", pa.array([sha] * n, pa.string()))
+        key = (table, tuple((f.name, str(f.type)) for f in arrow.schema))
+        self.pending.setdefault(key, []).append(arrow)
+
+    def flush(self) -> None:
+        for (table, layout), parts in self.pending.items():
+            present = {name for name, _ in layout}
+            cols = RAW_TABLES[table]
+            col_list = ", ".join(f'"{c}"' for c, _ in cols)
+            casts = ", ".join(
+                (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})") for c, t in cols
+            )
+            self.con.register("_incoming", pa.concat_tables(parts) if len(parts) > 1 else parts[0])
+            try:
+                self.con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming")
+            finally:
+                self.con.unregister("_incoming")
+        self.pending.clear()
 
 
 def _log(con, load_id: int, load: Load, rows_loaded: int, outcome: str) -> None:
@@ -229,27 +259,63 @@ def commit_loads(
     Earlier active loads of each identity are marked superseded and their raw rows deleted, so a
     resubmission replaces and nothing of other councils or periods is touched.
     """
-    ids = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for load in loads:
-            load_id = next_load_id(con)
-            ids.append(load_id)
-            if load.replace_identity:
-                for old_id, _ in active_loads(con, load.source, load.dataset, load.la_code, load.period_end):
-                    _retire(con, old_id, load_id, load.table)
-            if load.replace_row_keys and load.table and load.rows:
-                _replace_rows(con, load, load_id)
-            _insert_rows(con, load.table, load_id, load.file_sha256, load.rows) if load.table else None
-            _log(con, load_id, load, len(load.rows), load.outcome)
-            _record_errors(con, load_id, load.rejected)
-        for source, dataset, la_code, period_end in supersede:
-            for old_id, _ in active_loads(con, source, dataset, la_code, period_end):
-                _retire(con, old_id, None, None, source)
+        ids = _write_loads(con, loads, supersede)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return ids
+
+
+def commit_files(con, files: list[tuple[str, list[Load], list]], waiting: set[str] = frozenset()) -> None:
+    """Several files' loads in one transaction, in order, each exactly as `commit_loads` would write it
+    (a commit costs more than a small file's rows): all of them are kept, or none. `files` holds
+    (file name, loads, identities to retire); a file named in `waiting` leaves the waiting list."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        inserts = _Inserts(con)
+        for name, loads, retire in files:
+            if name in waiting:
+                clear_waiting(con, name)
+            _write_loads(con, loads, retire, inserts)
+        inserts.flush()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write_loads(con, loads: list[Load], supersede, inserts: _Inserts | None = None) -> list[int]:
+    """Write loads in order; `inserts` gathers their raw rows (inserted before anything is deleted, so a
+    later load of the same identity still replaces an earlier one)."""
+    own = inserts is None
+    inserts = inserts or _Inserts(con)
+    ids = []
+    for load in loads:
+        load_id = next_load_id(con)
+        ids.append(load_id)
+        if load.replace_identity:
+            earlier = active_loads(con, load.source, load.dataset, load.la_code, load.period_end)
+            if earlier:
+                inserts.flush()
+            for old_id, _ in earlier:
+                _retire(con, old_id, load_id, load.table)
+        if load.replace_row_keys and load.table and load.rows:
+            inserts.flush()
+            _replace_rows(con, load, load_id)
+        if load.table:
+            inserts.add(load.table, load_id, load.file_sha256, load.rows)
+        _log(con, load_id, load, len(load.rows), load.outcome)
+        _record_errors(con, load_id, load.rejected)
+    if supersede:
+        inserts.flush()
+    for source, dataset, la_code, period_end in supersede:
+        for old_id, _ in active_loads(con, source, dataset, la_code, period_end):
+            _retire(con, old_id, None, None, source)
+    if own:
+        inserts.flush()
     return ids
 
 
@@ -319,6 +385,14 @@ def log_outcome(con, load: Load) -> int:
         con.execute("ROLLBACK")
         raise
     return load_id
+
+
+def waiting_files(con) -> set[str]:
+    """Names of files the load log lists as waiting (for their staff dataset, or not yet readable)."""
+    rows = con.execute(
+        "SELECT DISTINCT file_name FROM raw.load_log WHERE outcome IN ('waiting_for_staff', 'not_ready')"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def clear_waiting(con, file_name: str) -> None:

@@ -689,3 +689,41 @@ def test_row_error_threshold_loads_valid_rows_and_keeps_the_rejected_ones(tmp_pa
     assert query(tmp_path, "select count(*) from raw.hr_staff") == [(66,)]
     assert query(tmp_path, "select rows_read, rows_loaded, rows_rejected from raw.load_log") == [(67, 66, 1)]
     assert query(tmp_path, 'select "row", "column", rule from raw.row_errors') == [(2, "fte", "fte_range")]
+
+
+def test_files_committed_together_fall_back_one_by_one_when_the_group_fails(tmp_path, monkeypatch):
+    """Accepted files are committed several to a transaction (ingest.Ingestor._commit_together). When the
+    group's commit fails, it is rolled back and each file is committed on its own: only the file that
+    cannot be stored is quarantined, and every other file's rows are in the raw layer exactly once."""
+    from workforce_warehouse import warehouse
+    from workforce_warehouse.pseudonymise import Pseudonymiser
+
+    quarters = ("2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1")
+    for i, q in enumerate(quarters):
+        row = agency_row(engagement_id=f"E{i}", start_date="2024-04-01")
+        put(tmp_path, "agency_use", f"agency_{A}_{q}.csv", to_csv([row], AGENCY_HEAD))
+    refused = Pseudonymiser(load_settings(tmp_path).key).local(A, "E1")  # the 2024-Q3 file's engagement
+    real_add = warehouse._Inserts.add
+    calls = []
+
+    def add(self, table, load_id, sha, rows):
+        calls.append(load_id)
+        if rows and rows[0].get("engagement_key") == refused:
+            raise RuntimeError("the raw table refused a value")
+        real_add(self, table, load_id, sha, rows)
+
+    monkeypatch.setattr(warehouse._Inserts, "add", add)
+    outcomes = {o.file: o.outcome for o in run(tmp_path).outcomes}
+    assert outcomes == {f"agency_{A}_{q}.csv": ("rejected" if q == "2024-Q3" else "loaded") for q in quarters}
+    assert len(calls) == 2 * len(quarters) - 2  # the group up to the failure, then each file alone
+    assert query(tmp_path, "select quarter, count(*) from raw.agency_engagement group by 1 order by 1") == [
+        ("2024-Q2", 1),
+        ("2024-Q4", 1),
+        ("2025-Q1", 1),
+    ]
+    assert query(tmp_path, "select outcome, count(*) from raw.load_log group by 1 order by 1") == [
+        ("loaded", 3),
+        ("rejected", 1),
+    ]
+    [row] = errors_of(tmp_path, f"agency_{A}_2024-Q3.csv", "agency_use")
+    assert row["rule"] == "not_stored" and "could not be stored" in row["message"]

@@ -168,6 +168,11 @@ class Source:
     def after_commit(self, con, result: FileResult, progress) -> None:
         """Called after a file's loads are committed (e.g. re-validate datasets that depend on it)."""
 
+    def commit_before_next(self, result: FileResult) -> bool:
+        """True when `after_commit` acts on this file's commit: the load commits it before the next file
+        (accepted files are otherwise committed several to a transaction, see ingest.py)."""
+        return False
+
     def single(self, path: Path, fid: FileId, loads: list[Load], errors: list[RowError]) -> list[FileResult]:
         """The common one-file result: loads when accepted, else the errors that reject the file."""
         if loads:

@@ -90,6 +90,9 @@ class CouncilHr(Source):
                 results.append(FileResult(path, fid, loads=loads, retire=retire))
         return results
 
+    def commit_before_next(self, result: FileResult) -> bool:
+        return any(ld.dataset == "staff" for ld in result.loads)
+
     def after_commit(self, con, result: FileResult, progress) -> None:
         """A replaced staff dataset re-validates the casework, CPD and ASYE already loaded for the extract."""
         if any(ld.dataset == "staff" for ld in result.loads):

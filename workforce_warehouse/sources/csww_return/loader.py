@@ -110,8 +110,14 @@ def parse_name(name: str) -> tuple[str, int] | None:
     return (m[1].upper(), int(m[2])) if m else None
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+    return name
 
 
 # -------------------------------------------------------------------------------- one value of one item
@@ -122,8 +128,25 @@ def _fail(r: RowReader, item: str, value, rule: str, message: str) -> None:
     r.errors.add(r.row_number, item, clean_text(value), rule, message)
 
 
+# Values already accepted, per layout item and text: a return repeats the same codes, dates and numbers
+# thousands of times. Only accepted values are kept, so every problem is still found and recorded.
+_ACCEPTED: dict[tuple[int, str], object] = {}
+_ACCEPTED_LIMIT = 200_000
+
+
 def _value(r: RowReader, item: Item, raw: str):
     """The typed value of one element's text (None after recording a row error)."""
+    key = (id(item), raw)  # layout items live as long as the process (layouts() is cached)
+    value = _ACCEPTED.get(key, _ACCEPTED)
+    if value is not _ACCEPTED:
+        return value
+    value = _check_value(r, item, raw)
+    if value is not None and r.ok and len(_ACCEPTED) < _ACCEPTED_LIMIT:
+        _ACCEPTED[key] = value
+    return value
+
+
+def _check_value(r: RowReader, item: Item, raw: str):
     name = item.name
     try:
         if item.type == "text":
