@@ -73,3 +73,12 @@ def query_dicts(home: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(cols, r)) for r in cur.fetchall()]
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def readme_run(tmp_path_factory):
+    """README.md's bash commands, run once (readme_session.py): the README test checks them, the offline
+    docs tests read the docs site its `workforce-warehouse docs` line built."""
+    from readme_session import run_readme
+
+    return run_readme(tmp_path_factory.mktemp("readme") / "home", TEST_KEY)

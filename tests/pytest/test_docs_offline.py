@@ -1,35 +1,30 @@
 """`workforce-warehouse docs` opens with no network (issue 21): the GX data docs' CDN files (Bootstrap,
 jQuery, Font Awesome, bootstrap-table, Vega) and S3 logos are vendored and linked locally, and the dbt docs
-page loads nothing remote. A small home: the bundled sample (2 councils, 1 year), one refresh, then docs."""
+page loads nothing remote. The site is the one the README's commands built (the bundled sample, 2 councils,
+1 year, one refresh, then docs: conftest's `readme_run`)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
+import shlex
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from workforce_warehouse.cli import main
-
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def docs(tmp_path_factory):
-    home = tmp_path_factory.mktemp("docs_offline")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["sample", "--councils", "2", "--years", "1", "--out", str(home / "landing")]) == 0
-        code = main(["refresh", "--home", str(home)])
-    assert code in (0, 1), out.getvalue()[-3000:]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["docs", "--home", str(home)]) == 0, out.getvalue()[-3000:]
-    return home / "docs", out.getvalue()
+def docs(readme_run):
+    """The docs site the README's `workforce-warehouse docs` line built (conftest's `readme_run`), and what
+    that command printed."""
+    if readme_run.skipped:
+        pytest.skip(readme_run.skipped)
+    [line] = [k for k in readme_run.outputs if shlex.split(k, comments=True)[-1:] == ["docs"]]
+    assert not [f for f in readme_run.failures if f[0] == line], readme_run.failures
+    return readme_run.home / "docs", readme_run.outputs[line]
 
 
 class _Links(HTMLParser):

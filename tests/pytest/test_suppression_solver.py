@@ -219,8 +219,9 @@ def equations(table: str, df: pd.DataFrame) -> list[Equation]:
             member = sel[rel.member[0]].astype(str)
             for m in rel.member[1:]:
                 member = member + "|" + sel[m].astype(str)
-            for _, grp in sel.groupby(rel.cell, dropna=False, sort=False):
-                at = dict(zip(member[grp.index], grp.index))
+            labels, rows = member.to_numpy(), sel.index.to_numpy()
+            for positions in sel.groupby(rel.cell, dropna=False, sort=False).indices.values():
+                at = dict(zip(labels[positions], rows[positions]))
                 for total, parts in rel.sums:
                     if total in at and all(p in at for p in parts):
                         for c in rel.counts:
@@ -232,16 +233,16 @@ def equations(table: str, df: pd.DataFrame) -> list[Equation]:
             total = set(df.query(rel.total).index)
             parts = set(df.query(rel.parts).index) - total
             sel = df.loc[sorted(total | parts)]
-            for _, grp in sel.groupby(rel.keys, dropna=False, sort=False):
-                tot = [i for i in grp.index if i in total]
+            rows = sel.index.to_numpy()
+            for positions in sel.groupby(rel.keys, dropna=False, sort=False).indices.values():
+                grp = rows[positions].tolist()
+                tot = [i for i in grp if i in total]
                 if not tot or len(tot) == len(grp):
                     continue
                 for c in rel.counts:
                     # a NULL part on a row nothing was hidden from was not pooled (not submitted): zero
                     par = [
-                        i
-                        for i in grp.index
-                        if i not in total and not (np.isnan(num[c][i]) and not suppressed[i])
+                        i for i in grp if i not in total and not (np.isnan(num[c][i]) and not suppressed[i])
                     ]
                     out.append([((i, c), 1) for i in tot] + [((i, c), -1) for i in par])
     return out
