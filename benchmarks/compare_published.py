@@ -176,20 +176,30 @@ def describe(report: dict) -> list[str]:
         if items:
             shown = ", ".join(items[:12]) + (f", … ({len(items)} in all)" if len(items) > 12 else "")
             lines.append(f"  {name.replace('_', ' ')}: {shown}")
-    for d in report["schema_differences"][:20]:
+
+    def grouped(items: list[dict]) -> dict[str, list[dict]]:
+        """The same table in many council files: said once, with the first file's details."""
+        out: dict[str, list[dict]] = {}
+        for d in items:
+            file, _, table = d["table"].rpartition(":")
+            kind = "councils/*/council.duckdb" if file.startswith("councils/") else file
+            out.setdefault(f"{kind}:{table}", []).append(d)
+        return out
+
+    def more(ds: list[dict]) -> str:
+        return f" (and {len(ds) - 1} more council files)" if len(ds) > 1 else ""
+
+    for ds in list(grouped(report["schema_differences"]).values())[:25]:
+        d = ds[0]
         lines.append(
-            f"  columns differ in {d['table']}: new only {d['only_new']}, old only {d['only_old']}, types {d['types']}"
+            f"  columns differ in {d['table']}{more(ds)}: new only {d['only_new']}, old only {d['only_old']}, "
+            f"types (new, old) {d['types']}"
         )
-    by_table: dict[str, list[dict]] = {}
-    for d in report["differences"]:  # the same table in many council files: said once, with the first's rows
-        file, _, table = d["table"].rpartition(":") if ":" in d["table"] else ("", "", d["table"])
-        kind = "councils/*/council.duckdb" if file.startswith("councils/") else file
-        by_table.setdefault(f"{kind}:{table}", []).append(d)
+    by_table = grouped(report["differences"])
     for ds in list(by_table.values())[:25]:
         d = ds[0]
-        more = f" (and {len(ds) - 1} more council files)" if len(ds) > 1 else ""
         lines.append(
-            f"  {d['table']}{more}: {d['rows_new']} rows new, {d['rows_old']} old; "
+            f"  {d['table']}{more(ds)}: {d['rows_new']} rows new, {d['rows_old']} old; "
             f"{d['only_in_new']} only in new, {d['only_in_old']} only in old"
         )
         for r in d["examples_new"][:2]:
