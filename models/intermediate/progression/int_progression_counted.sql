@@ -7,10 +7,15 @@ with people as (
     select * replace ('all' as service) from {{ ref('int_progression_people') }}
 ),
 
+-- the council extracts (one row each: joining staff rows to staff rows grew with the square of the staff)
+extracts as (
+    select distinct la_code, period_end from {{ ref('int_staff_classified') }}
+),
+
 grid as (
-    select distinct p.la_code, p2.period_end, v.service, g.ethnic_group
-    from {{ ref('int_staff_classified') }} as p
-    inner join {{ ref('int_staff_classified') }} as p2
+    select p2.la_code, p2.period_end, v.service, g.ethnic_group
+    from extracts as p
+    inner join extracts as p2
         on p2.la_code = p.la_code and p.period_end = (p2.period_end - interval 1 year)::date
     cross join (values ('children'), ('adults'), ('all')) as v(service)
     cross join (values ('White'), ('Mixed'), ('Asian'), ('Black'), ('Other'), ('Unknown')) as g(ethnic_group)
