@@ -416,3 +416,18 @@ def test_schedule_runs_the_refresh_job_at_two_london_time_unless_the_environment
     finally:
         monkeypatch.undo()
         importlib.reload(schedules)
+
+
+def test_old_dbt_build_folders_are_pruned_and_the_newest_kept(tmp_path):
+    """Each build writes its own target folder; only the newest 20 stay (the disk must not fill up)."""
+    from orchestration.defs.dbt.assets import prune_build_folders
+
+    for i in range(25):
+        folder = tmp_path / f"dbt_models-run{i:02d}"
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+    (tmp_path / "partial_parse.msgpack").write_text("the project's own parse")
+    prune_build_folders(tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"dbt_models-run{i:02d}" for i in range(5, 25)] + ["partial_parse.msgpack"]

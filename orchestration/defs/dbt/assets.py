@@ -158,6 +158,19 @@ def keep_parse(settings, target: Path) -> None:
         tmp = cached.with_suffix(".tmp")
         shutil.copyfile(made, tmp)
         os.replace(tmp, cached)
+    prune_build_folders(target.parent)
+
+
+KEEP_BUILD_FOLDERS = 20
+
+
+def prune_build_folders(parent: Path, keep: int = KEEP_BUILD_FOLDERS) -> None:
+    """Each build writes its own target folder (about 13 MB: compiled SQL, manifest, run results); a
+    nightly schedule and the sensor would fill the disk over the years. The newest `keep` stay (a build's
+    checks read its own folder right after it)."""
+    folders = sorted(parent.glob("dbt_models-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # The dbt executable of this environment, whether or not the environment's bin folder is on PATH.
