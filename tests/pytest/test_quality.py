@@ -7,11 +7,13 @@ import datetime as dt
 import shutil
 
 import duckdb
+import great_expectations.expectations as gxe
 import pytest
 from conftest import dbt_build
 from handmade import A, write_landing
 
-from expectations.suites import CHECKS
+from expectations.suites import CHECKS, Check
+from workforce_warehouse import quality
 from workforce_warehouse.config import REFERENCE_DIR, load_settings
 from workforce_warehouse.ingest import ingest
 from workforce_warehouse.quality import run_gx_checks
@@ -139,3 +141,133 @@ def test_dfe_published_rates_reproduced_from_their_counts(warehouse):
     for measure, n, ok in rows:
         assert n > 900, measure  # 2017-2022, national, regional and every council
         assert ok / n >= 0.99, (measure, n, ok)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A check batched by council is validated once and its failing rows attributed to their councils
+# ---------------------------------------------------------------------------------------------------
+
+# 4 councils (one with no code) x 12 rows; failures scattered, 7 of one kind in E1 (more than the 5 shown)
+TOY_ROWS = """
+    select case when i % 4 = 3 then null else 'E' || (i % 4)::varchar end as council,
+           i as row_no,
+           case when i % 13 = 5 then null else 'x' end as role,
+           case when i % 4 = 1 and i < 30 then 1.5 when i = 22 then 0 else 0.5 end as fte,
+           date '2024-03-31' as period_end,
+           case when i in (2, 19, 40) then date '2025-01-01' else date '2020-01-01' end as start_date,
+           case when i = 47 then 'Purple' else 'White' end as ethnic_group
+    from range(48) as t(i)
+"""
+
+
+def _toy_check(expectations, name="toy_batched") -> Check:
+    return Check(
+        name=name,
+        layer="raw",
+        table="toy",
+        query="select * from toy",
+        batch_by="council",
+        expectations=lambda p: expectations(),
+    )
+
+
+def _toy_con():
+    con = duckdb.connect()
+    con.execute(f"create table toy as {TOY_ROWS}")
+    return con
+
+
+def _count_validations(monkeypatch) -> list:
+    calls = []
+    validate = quality.GxRunner.validate
+
+    def counted(self, check, frame):
+        calls.append(len(frame))
+        return validate(self, check, frame)
+
+    monkeypatch.setattr(quality.GxRunner, "validate", counted)
+    return calls
+
+
+def test_batched_check_validated_once_gives_each_councils_own_result(monkeypatch):
+    check = _toy_check(
+        lambda: [
+            gxe.ExpectColumnValuesToNotBeNull(column="role"),
+            gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, max_value=1, strict_min=True),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="period_end", column_B="start_date", or_equal=True
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="ethnic_group", value_set=["White", "Black"]),
+        ]
+    )
+    con = _toy_con()
+    calls = _count_validations(monkeypatch)
+    whole = run_gx_checks(con, [check], None, progress=lambda m: None, build_docs=False)
+    assert calls == [48], "one validation of the whole frame"
+
+    calls.clear()
+    monkeypatch.setattr(quality, "_row_by_row", lambda c: False)  # the old way: one validation per council
+    by_council = run_gx_checks(con, [check], None, progress=lambda m: None, build_docs=False)
+    assert calls == [12, 12, 12, 12]
+    con.close()
+
+    assert whole == by_council
+    assert [r.council for r in whole] == ["E0", "E1", "E2", "nan"]
+    assert all(r.outcome == "fail" for r in whole), whole  # every council has a failing row
+    e1 = whole[1]
+    assert e1.failing_rows == 8 + 1  # fte 1.5 on rows 1, 5, ..., 29; a null role on row 5
+    assert "expect_column_values_to_be_between(column=fte" in e1.message
+    assert e1.message.count("fte=1.5") == 5  # five examples shown, as before
+
+
+def test_batched_check_passing_councils_pass(monkeypatch):
+    check = _toy_check(lambda: [gxe.ExpectColumnValuesToBeInSet(column="ethnic_group", value_set=["White"])])
+    con = _toy_con()
+    results = run_gx_checks(con, [check], None, progress=lambda m: None, build_docs=False)
+    con.close()
+    assert [(r.council, r.outcome, r.failing_rows) for r in results] == [
+        ("E0", "pass", 0),
+        ("E1", "pass", 0),
+        ("E2", "pass", 0),
+        ("nan", "fail", 1),
+    ]
+    assert results[3].message == (
+        "expect_column_values_to_be_in_set(column=ethnic_group, value_set=['White']): 1 failing "
+        "e.g. council=nan, period_end=2024-03-31, ethnic_group=Purple"
+    )
+
+
+def test_batched_check_judging_the_whole_batch_is_still_validated_per_council(monkeypatch):
+    """A row count (or any expectation not judged row by row) is about each council's batch as a whole."""
+    check = _toy_check(lambda: [gxe.ExpectTableRowCountToEqual(value=12)], name="toy_rows")
+    con = _toy_con()
+    con.execute("delete from toy where council = 'E2' and row_no > 30")
+    calls = _count_validations(monkeypatch)
+    results = run_gx_checks(con, [check], None, progress=lambda m: None, build_docs=False)
+    con.close()
+    assert sorted(calls) == [8, 12, 12, 12]
+    assert [(r.council, r.outcome) for r in results] == [
+        ("E0", "pass"),
+        ("E1", "pass"),
+        ("E2", "fail"),
+        ("nan", "pass"),
+    ]
+
+
+def test_data_docs_render_each_runs_results(tmp_path):
+    """Each run renders its own suites and validation results and the index; the pages of earlier runs
+    stay as their run rendered them, and every stored result has its page."""
+    check = _toy_check(lambda: [gxe.ExpectColumnValuesToNotBeNull(column="role")])
+    site = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site"
+    con = _toy_con()
+    run_gx_checks(con, [check], tmp_path, progress=lambda m: None)
+    first = {p: p.stat().st_mtime_ns for p in (site / "validations").rglob("*.html")}
+    assert len(first) == 1 and (site / "index.html").exists()
+    run_gx_checks(con, [check], tmp_path, progress=lambda m: None)
+    con.close()
+    pages = sorted((site / "validations").rglob("*.html"))
+    results = sorted((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(pages) == len(results) == 2
+    assert all(p.stat().st_mtime_ns == t for p, t in first.items())  # not rendered again
+    index = (site / "index.html").read_text()
+    assert all(p.relative_to(site).as_posix() in index for p in pages)
