@@ -46,7 +46,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 REFRESH_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 # dbt tests are not Dagster asset checks here: a failing test must not stop the run before the checks stage,
 # which reads every test's result from run_results.json, writes data_quality and decides whether to publish.
@@ -79,7 +78,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # unit tests pin the formulas on fixed inputs: they check the code, which the test command (CI) runs
     # them on, not the data; at every refresh they cost a second or so each (docs/decisions.md)
     target = PROJECT_DIR / "target" / f"dbt_models-{context.run_id[:8]}-{uuid.uuid4().hex[:7]}"
-    reuse_parse(settings, target)
+    pipeline.reuse_parse(settings, target)
     invocation = dbt.cli(
         ["build", *REFRESH_BUILD_ARGS], context=context, raise_on_error=False, target_path=target
     )
@@ -118,7 +117,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
             else "all",
         },
     )
-    keep_parse(settings, target)
+    pipeline.keep_parse(settings, target)
+    prune_build_folders(target.parent)
     results = invocation.get_artifact("run_results.json").get("results", [])
     counts: dict[str, int] = {}
     for r in results:
@@ -133,32 +133,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         say(f"    {r.get('status')}: {r.get('unique_id', '?').split('.')[-1]}: {message}")
     if len(bad) > 10:
         say(f"    … and {len(bad) - 10} more in the log")
-
-
-def _parse_cache(settings) -> Path:
-    return settings.logs / "dbt" / PARTIAL_PARSE
-
-
-def reuse_parse(settings, target: Path) -> None:
-    """Start the build from the last build's parse in this home. dbt re-parses only the files that changed,
-    but only when the profile it was parsed with is the same, and the profile names the warehouse file:
-    the project's own target/ (parsed at set-up, for no particular home) never matches, so every build
-    parsed the whole project again (some seconds of every sensor run)."""
-    cached = _parse_cache(settings)
-    if cached.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, target / PARTIAL_PARSE)
-
-
-def keep_parse(settings, target: Path) -> None:
-    made = target / PARTIAL_PARSE
-    if made.exists():
-        cached = _parse_cache(settings)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        shutil.copyfile(made, tmp)
-        os.replace(tmp, cached)
-    prune_build_folders(target.parent)
 
 
 KEEP_BUILD_FOLDERS = 20
