@@ -7,6 +7,7 @@ refresh. When checks fail, nothing is swapped and the attempt's manifest is writ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -14,7 +15,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,46 +67,63 @@ def git_revision() -> str:
         return "unknown"
 
 
-def read_marts(
-    settings: Settings,
-) -> tuple[dict[str, pd.DataFrame], dict[str, list[tuple[str, str]]], list[dict], list[str], dict[str, str]]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+# DuckDB's memory in this process (issue 22): its default, 80% of the machine's memory, kept everything the
+# publish read and wrote as cache. Beyond the limit DuckDB spills to `temp_directory`.
+DUCKDB_MEMORY_LIMIT = "256MB"
+
+
+@contextlib.contextmanager
+def _duckdb(temp_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the publish's memory limit (files are attached to it), spilling to
+    `temp_dir`, which is gone when the connection is closed (never swapped in with the built files)."""
+    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(temp_dir)})
     try:
-        frames, types = {}, {}
-        for t in PUBLISHED_TABLES:
-            cols = [
-                (r[0], r[1])
-                for r in con.execute(f"describe marts.{t}").fetchall()
-                if r[0] not in FORBIDDEN_COLUMNS
-            ]
-            types[t] = cols
-            # decimals travel as doubles through pandas and are cast back to their type when written
-            select = ", ".join(
-                f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols
-            )
-            frames[t] = frame_of(con, f"select {select} from marts.{t}")
-        loads = frame_of(
-            con,
-            """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
-                                        rows_loaded, finished_at
-                                 from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""",
-        )
-        councils = [
-            r[0]
-            for r in con.execute(
-                "select la_code from intermediate.int_alliance_councils order by la_code"
-            ).fetchall()
-        ]
-        regions = dict(con.execute("select la_code, region_code from reference.local_authorities").fetchall())
+        yield con
     finally:
         con.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def mart_types(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """A mart's published columns and their types (never a per-person column)."""
+    return [
+        (r[0], r[1])
+        for r in con.execute(f"describe marts.{table}").fetchall()
+        if r[0] not in FORBIDDEN_COLUMNS
+    ]
+
+
+def read_mart(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str]]) -> pd.DataFrame:
+    # decimals travel as doubles through pandas and are cast back to their type when written
+    select = ", ".join(f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols)
+    return frame_of(con, f"select {select} from marts.{table}")
+
+
+def read_context(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[str], dict[str, str]]:
+    """The loads behind the copy (for the manifest), the alliance's councils and their regions."""
+    loads = frame_of(
+        con,
+        """select load_id, source, dataset, la_code, period_end, file_name, file_sha256,
+                                        rows_loaded, finished_at
+                                 from raw.load_log where outcome = 'loaded' and not withdrawn order by load_id""",
+    )
+    councils = [
+        r[0]
+        for r in con.execute(
+            "select la_code from intermediate.int_alliance_councils order by la_code"
+        ).fetchall()
+    ]
+    regions = dict(con.execute("select la_code, region_code from reference.local_authorities").fetchall())
     loads["period_end"] = loads["period_end"].astype(str)
     loads["finished_at"] = loads["finished_at"].astype(str)
-    return frames, types, loads.to_dict(orient="records"), councils, regions
+    return loads.to_dict(orient="records"), councils, regions
 
 
-def suppress_all(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
-    return {t: mark_pools_one_apart(t, suppression.apply(t, df, threshold)) for t, df in frames.items()}
+def suppress_table(table: str, df: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """One table as it is published: small counts suppressed, pooled rows one council apart marked."""
+    out = suppression.apply(table, df, threshold)
+    del df  # the caller's frame, when it holds no other reference: one copy of the table less at a time
+    return mark_pools_one_apart(table, out, copy=False)
 
 
 WITHHELD = "withheld_from_region"
@@ -117,15 +135,16 @@ def pool_dims(table: str, columns) -> list[str]:
     return [c for c in (spec.dims if spec else ()) if c in set(columns)]
 
 
-def mark_pools_one_apart(table: str, df: pd.DataFrame) -> pd.DataFrame:
+def mark_pools_one_apart(table: str, df: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
     """`withheld_from_region` on an Alliance row whose councils are one more than those of a Region row
     of the same figure that a council sees (at least 3 councils): the difference of the two would be that
     one council's figures, so that region's councils see the smaller pool only (metrics.md). Pooled sets
-    are nested (a region's councils are among the alliance's), so one council apart = counts one apart."""
+    are nested (a region's councils are among the alliance's), so one council apart = counts one apart.
+    `copy=False` adds the column to `df` itself."""
     dims = pool_dims(table, df.columns)
     if not dims or "councils_included" not in df.columns or "geography_level" not in df.columns:
         return df
-    out = df.copy()
+    out = df.copy() if copy else df
     out[WITHHELD] = pd.Series([None] * len(out), index=out.index, dtype=object)
     n = pd.to_numeric(out["councils_included"], errors="coerce")
     region = out[(out["geography_level"] == "Region") & (n >= 3)]
@@ -192,8 +211,7 @@ def _write_council_files(
 ) -> None:
     """Each council's file, cut from the published alliance file inside DuckDB, a few councils at a time
     (one cursor per thread; each file is written in one transaction)."""
-    con = duckdb.connect()
-    try:
+    with _duckdb(councils_dir.parent / ".duckdb_tmp") as con:
         con.execute(f"ATTACH '{alliance}' AS a (READ_ONLY)")
         con.execute("USE a")
         tables = {t: {r[0] for r in con.execute(f"describe a.main.{t}").fetchall()} for t in PUBLISHED_TABLES}
@@ -228,36 +246,65 @@ def _write_council_files(
                     bar.update(1)
         if bar is not None:
             bar.close()
-    finally:
-        con.close()
 
 
-def _write_duckdb(
-    path: Path,
-    frames: dict[str, pd.DataFrame],
-    types: dict[str, list[tuple[str, str]]],
+def _write_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    df: pd.DataFrame,
+    types: list[tuple[str, str]],
     parquet_dir: Path | None = None,
 ) -> None:
-    """Each table with the warehouse's column types (suppression may have turned counts into floats)."""
-    if path.exists():
-        path.unlink()
-    con = duckdb.connect(str(path))
+    """One table into the attached `pub` file, with the warehouse's column types (suppression may have
+    turned counts into floats), and its Parquet copy."""
+    con.register("_df", df)
     try:
-        for t, df in frames.items():
-            con.register("_df", df)
-            cols = [(c, ty) for c, ty in types[t] if c in df.columns] + [
-                (c, "BOOLEAN" if c == "suppressed" else "VARCHAR")
-                for c in df.columns
-                if c not in {x for x, _ in types[t]}
-            ]
-            select = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' for c, ty in cols)
-            con.execute(f"CREATE TABLE main.{t} AS SELECT {select} FROM _df")
-            con.unregister("_df")
-            if parquet_dir is not None:
-                con.execute(f"COPY main.{t} TO '{parquet_dir / (t + '.parquet')}' (FORMAT parquet)")
-        con.execute("CHECKPOINT")
+        cols = [(c, ty) for c, ty in types if c in df.columns] + [
+            (c, "BOOLEAN" if c == "suppressed" else "VARCHAR")
+            for c in df.columns
+            if c not in {x for x, _ in types}
+        ]
+        select = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' for c, ty in cols)
+        con.execute(f"CREATE TABLE pub.main.{table} AS SELECT {select} FROM _df")
     finally:
-        con.close()
+        con.unregister("_df")
+    if parquet_dir is not None:
+        con.execute(f"COPY pub.main.{table} TO '{parquet_dir / (table + '.parquet')}' (FORMAT parquet)")
+
+
+def _publish_tables(
+    settings: Settings, path: Path, parquet_dir: Path
+) -> tuple[dict[str, int], list[CheckResult], list[dict], list[str], dict[str, str]]:
+    """Read, suppress, check and write the marts one table at a time, each frame released before the next
+    is read (issue 22: holding every table's frames at once grew with the number of councils)."""
+    tables: dict[str, int] = {}
+    checks: list[CheckResult] = []
+    with _duckdb(path.parent / ".duckdb_tmp") as con:
+        con.execute(f"ATTACH '{settings.warehouse_path}' AS w (READ_ONLY)")
+        con.execute(f"ATTACH '{path}' AS pub")
+        con.execute("USE w")
+        for t in PUBLISHED_TABLES:
+            types = mart_types(con, t)
+            df = suppress_table(t, read_mart(con, t, types), settings.suppression_threshold)
+            checks += published_checks({t: df}, settings.suppression_threshold)
+            _write_table(con, t, df, types, parquet_dir)
+            tables[t] = len(df)
+            del df
+            con.execute("CHECKPOINT pub")  # written out, so DuckDB need not keep it in memory
+            _release_freed_memory()
+        loads, councils, regions = read_context(con)
+    return tables, checks, loads, councils, regions
+
+
+def _release_freed_memory() -> None:
+    """Give freed memory back to the system: glibc keeps what pandas and DuckDB free for reuse, so the
+    peaks of one step (the load, a table's frames, the council files) would stay under the next one's."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def published_checks(frames: dict[str, pd.DataFrame], threshold: int) -> list[CheckResult]:
@@ -323,19 +370,19 @@ def build_and_swap(
         path = pub / FAILED_MANIFEST
         path.write_text(json.dumps(manifest, indent=1, default=str))
         return PublishResult(False, manifest_path=path)
-    frames, types, loads, councils, regions = read_marts(settings)
-    shared = suppress_all(frames, settings.suppression_threshold)
-    checks = published_checks(shared, settings.suppression_threshold)
-    manifest["loads"] = loads
+    _release_freed_memory()  # what the run's earlier stages (load, checks) freed, in this same process
     for leftover in pub.glob(".build-*"):  # from a publish that was killed half-way (one writer at a time)
         shutil.rmtree(leftover, ignore_errors=True)
     build = pub / f".build-{stamp}"
     build.mkdir()
     try:
         (build / "parquet").mkdir()
-        _write_duckdb(build / "alliance.duckdb", shared, types, parquet_dir=build / "parquet")
+        tables, checks, loads, councils, regions = _publish_tables(
+            settings, build / "alliance.duckdb", build / "parquet"
+        )
+        manifest["loads"] = loads
         _write_council_files(build / "alliance.duckdb", build / "councils", councils, regions)
-        manifest["tables"] = {t: len(df) for t, df in shared.items()}
+        manifest["tables"] = tables
         manifest["councils"] = councils
         manifest["published_checks"] = [c.__dict__ for c in checks]
         if any(c.blocks for c in checks):
@@ -364,7 +411,8 @@ def build_and_swap(
             stale.unlink()
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    progress(f"  published {len(shared)} tables and {len(councils)} council files to {pub}")
+    progress(f"  published {len(tables)} tables and {len(councils)} council files to {pub}")
+    _release_freed_memory()
     _write_reports(pub, progress)
     return PublishResult(
         True, tables=manifest["tables"], councils=councils, checks=checks, manifest_path=pub / "manifest.json"
