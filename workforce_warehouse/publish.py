@@ -94,9 +94,12 @@ def mart_types(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, st
 
 
 def read_mart(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str]]) -> pd.DataFrame:
-    # decimals travel as doubles through pandas and are cast back to their type when written
+    # decimals travel as doubles through pandas and are cast back to their type when written; rows in one
+    # order, every column left to right (keys come first): suppression breaks ties between equal cells by
+    # row order, and a mart's rows come out of a parallel build in any order, so the same warehouse always
+    # hides the same cells
     select = ", ".join(f'"{c}"::double as "{c}"' if ty.startswith("DECIMAL") else f'"{c}"' for c, ty in cols)
-    return frame_of(con, f"select {select} from marts.{table}")
+    return frame_of(con, f"select {select} from marts.{table} order by all")
 
 
 def read_context(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[str], dict[str, str]]:

@@ -661,3 +661,40 @@ def test_no_council_file_holds_two_pooled_rows_that_differ_by_one_council(sample
             dims = [c for c in publish.pool_dims(table, df.columns) if c in df.columns]
             sizes = pooled_rows.groupby(dims, dropna=False).councils_included.agg(["min", "max"])
             assert not ((sizes["max"] - sizes["min"]) == 1).any(), (council.name, table)
+
+
+def test_the_same_warehouse_hides_the_same_cells_whatever_the_marts_row_order(sample, tmp_path):
+    """Suppression breaks ties between equal cells by row order, and a parallel dbt build writes a mart's
+    rows in any order: the publish reads each mart in one order, so shuffled marts publish the same
+    files (without `order by all` in publish.read_mart, 4 tables of this sample differ)."""
+    home, _ = sample
+    copy = tmp_path / "home"
+    (copy / "warehouse").mkdir(parents=True)
+    shutil.copy(home / "warehouse" / "warehouse.duckdb", copy / "warehouse" / "warehouse.duckdb")
+    settings = Settings(home=copy, suppression_threshold=5)
+    published = {}
+    for turn in ("as built", "shuffled"):
+        if turn == "shuffled":
+            con = duckdb.connect(str(copy / "warehouse" / "warehouse.duckdb"))
+            for t in ("wres_metrics", "representation_by_seniority", "pay_gap", "asye_outcomes"):
+                con.execute(f"create temp table shuffled as select * from marts.{t} order by random()")
+                con.execute(f"delete from marts.{t}")
+                con.execute(f"insert into marts.{t} select * from shuffled")
+                con.execute("drop table shuffled")
+            con.close()
+        assert publish.build_and_swap(settings, {}, False, progress=lambda _: None).published
+        published[turn] = tmp_path / turn
+        shutil.copytree(copy / "published", published[turn])
+    con = duckdb.connect()
+    con.execute(f"attach '{published['as built'] / 'alliance.duckdb'}' as a (read_only)")
+    con.execute(f"attach '{published['shuffled'] / 'alliance.duckdb'}' as b (read_only)")
+    tables = [
+        r[0]
+        for r in con.execute("select table_name from duckdb_tables() where database_name = 'a'").fetchall()
+    ]
+    assert "wres_metrics" in tables
+    for t in tables:
+        for x, y in (("a", "b"), ("b", "a")):
+            assert con.execute(
+                f"select count(*) from (from {x}.main.{t} except all from {y}.main.{t})"
+            ).fetchone() == (0,), t
