@@ -7,10 +7,12 @@ and a rejected file never removes data already loaded.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import shutil
@@ -494,6 +496,7 @@ def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
 
 
 PARALLEL_MIN_TASKS = 8
+PARSED_AHEAD_PER_WORKER = 4
 COMMIT_GROUP_FILES = 64  # accepted files committed in one transaction (Ingestor._commit_together)
 
 
@@ -514,8 +517,24 @@ def parallel_map(fn, tasks: list[tuple]):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # At most this many parsed files wait to be committed: pool.map submitted every task at once, and as
+    # parsing outruns committing, the parsed rows of the whole landing folder piled up in this process
+    # (153 councils: 1.6 GB and growing; issue 22).
+    ahead = workers * PARSED_AHEAD_PER_WORKER
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_call, [(fn, t) for t in tasks], chunksize=1)
+        pending: collections.deque = collections.deque()
+        todo = iter(tasks)
+        try:
+            for t in itertools.islice(todo, ahead):
+                pending.append(pool.submit(_call, (fn, t)))
+            while pending:
+                result = pending.popleft().result()
+                for t in itertools.islice(todo, 1):
+                    pending.append(pool.submit(_call, (fn, t)))
+                yield result
+        finally:
+            for f in pending:  # the caller stopped early: nothing more is parsed
+                f.cancel()
 
 
 def loaded_ledger_path(settings) -> Path:

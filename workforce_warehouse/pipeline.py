@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import isolated
 from .config import PROJECT_DIR, ConfigError, Settings
 from .ingest import IngestSummary, ingest
 from .quality import CheckResult, dbt_results, gx_home, run_gx_checks, write_data_quality
@@ -101,7 +102,7 @@ def load_stage(
         + (f" (submission {submission.key} only)" if submission else "")
     )
     started = time.monotonic()
-    summary = ingest(settings, only=only, progress=progress, submission=submission)
+    summary = isolated.run("load", ingest, settings, only=only, progress=progress, submission=submission)
     record(
         settings,
         run_id,
@@ -130,10 +131,6 @@ def checks_stage(
     """dbt test results and the GX suites. `scope` (a partial run): the tables this run rebuilt; only their
     GX checks run, and the last results of the other tables' checks are carried over unchanged.
     `councils` (a partitioned run): checks validated council by council validate only these councils."""
-    from expectations.suites import CHECKS
-
-    from .quality import carried_results
-
     progress(
         "[3/4] checks: dbt tests and Great Expectations suites"
         + (f" (the {len(scope)} tables this run rebuilt" if scope is not None else "")
@@ -149,10 +146,40 @@ def checks_stage(
     progress(f"  dbt tests: {len(results) - len(dbt_failed)} passed, {len(dbt_failed)} failed")
     if scope is None:
         councils = None  # a full run validates every council
+    results = isolated.run("checks", _gx_checks, settings, results, scope, councils, progress=progress)
+    build_data_quality(settings, run_id)
+    record(
+        settings,
+        run_id,
+        "checks",
+        {
+            "seconds": time.monotonic() - started,
+            "scope": sorted(scope or []) or None,
+            "councils": sorted(councils) if councils else None,
+            "results": [dataclasses.asdict(r) for r in results],
+        },
+    )
+    return results
+
+
+def _gx_checks(
+    settings: Settings,
+    dbt_tests: list[CheckResult],
+    scope: set[str] | None,
+    councils: set[str] | None,
+    progress: Callable[[str], None],
+) -> list[CheckResult]:
+    """The Great Expectations suites (those of the rebuilt tables in a partial run, with the other checks'
+    last results carried over) after the dbt tests' results: all of them are written to checks.results
+    and returned."""
+    from expectations.suites import CHECKS
+
+    from .quality import carried_results
+
     checks = CHECKS if scope is None else [c for c in CHECKS if c.table in scope]
     con = connect(settings.warehouse_path)
     try:
-        results += run_gx_checks(con, checks, gx_home(settings), progress, councils=councils)
+        results = dbt_tests + run_gx_checks(con, checks, gx_home(settings), progress, councils=councils)
         if scope is not None:
             fresh = {(r.check_name, r.table_name, r.council) for r in results}
             batched = {c.name for c in CHECKS if c.batch_by}
@@ -167,21 +194,9 @@ def checks_stage(
             )
             results += carried
         write_data_quality(con, results)
+        return results
     finally:
         con.close()
-    build_data_quality(settings, run_id)
-    record(
-        settings,
-        run_id,
-        "checks",
-        {
-            "seconds": time.monotonic() - started,
-            "scope": sorted(scope or []) or None,
-            "councils": sorted(councils) if councils else None,
-            "results": [dataclasses.asdict(r) for r in results],
-        },
-    )
-    return results
 
 
 # Built after the checks write checks.results, not in the main dbt build (which runs before the checks).
@@ -263,7 +278,9 @@ def publish_stage(
             "failed": [dataclasses.asdict(c) for c in checks if c.outcome != "pass"],
         },
     }
-    result = build_and_swap(settings, extra, checks_blocked=bool(blocking), progress=progress)
+    result = isolated.run(
+        "publish", build_and_swap, settings, extra, checks_blocked=bool(blocking), progress=progress
+    )
     checks_all = checks + result.checks
     record(
         settings,

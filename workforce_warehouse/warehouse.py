@@ -120,9 +120,15 @@ def unstorable(load: Load, sheet: str = "") -> list[RowError]:
     return problems
 
 
+# DuckDB's memory in the refresh's own connections (the load, the checks; issue 22). Its default, 80% of the
+# machine's memory, kept what a load wrote as cache, so the load stage grew with the number of councils;
+# beyond the limit DuckDB writes out or spills to `<warehouse>.tmp`. dbt has its own (profiles.yml).
+MEMORY_LIMIT = "512MB"
+
+
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     return con
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -727,3 +728,24 @@ def test_files_committed_together_fall_back_one_by_one_when_the_group_fails(tmp_
     ]
     [row] = errors_of(tmp_path, f"agency_{A}_2024-Q3.csv", "agency_use")
     assert row["rule"] == "not_stored" and "could not be stored" in row["message"]
+
+
+def _parse_marker(folder: str, i: int) -> int:
+    (Path(folder) / f"{i:03d}").touch()  # this task has started parsing
+    return i
+
+
+def test_parsing_runs_only_a_few_files_ahead_of_committing(tmp_path, monkeypatch):
+    """The parse workers may not race through the landing folder while the committing side is slow: the
+    parsed files waiting in memory are bounded (issue 22: they were the whole landing folder's)."""
+    from workforce_warehouse import ingest
+
+    monkeypatch.setenv("WORKFORCE_LOAD_WORKERS", "2")
+    tasks = [(str(tmp_path), i) for i in range(60)]
+    results = ingest.parallel_map(_parse_marker, tasks)
+    first = next(results)
+    time.sleep(1.5)  # committing the first file takes long
+    started = len(list(tmp_path.iterdir()))
+    assert started <= 2 * ingest.PARSED_AHEAD_PER_WORKER + 1
+    assert [first, *results] == list(range(60))  # every file, in order
+    assert len(list(tmp_path.iterdir())) == 60

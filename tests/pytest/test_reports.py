@@ -556,3 +556,30 @@ def test_pdf_beside_the_report(reports, tmp_path):
     assert pages >= 2
     # A4: 595 x 842 points
     assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45](\.\d+)? 84[12](\.\d+)?", data)
+
+
+def test_reports_written_by_a_pool_read_as_written_one_by_one(published, tmp_path, monkeypatch):
+    """From PARALLEL_FROM councils the reports are rendered by forked processes: the same pages, in the same
+    order, and a council whose file cannot be read is named in the errors while the others are written."""
+    from workforce_warehouse.reports import builder
+
+    serial = tmp_path / "serial"
+    shutil.copytree(published, serial)
+    (serial / "councils" / "E99999999").mkdir()
+    (serial / "councils" / "E99999999" / "council.duckdb").write_bytes(b"not a database")
+    pooled = tmp_path / "pooled"
+    shutil.copytree(serial, pooled)
+    monkeypatch.setattr(builder, "_now", lambda: "5 December 2026 01:00")
+    monkeypatch.setattr(builder, "PARALLEL_FROM", 10_000)
+    one_by_one = build_reports(serial, progress=lambda m: None)
+    monkeypatch.setattr(builder, "PARALLEL_FROM", 1)
+    calls = []
+    real_pool = builder.ProcessPoolExecutor
+    monkeypatch.setattr(builder, "ProcessPoolExecutor", lambda *a, **k: calls.append(a) or real_pool(*a, **k))
+    by_pool = build_reports(pooled, progress=lambda m: None)
+    assert calls, "the pool was not used"
+    assert list(by_pool.council_reports) == list(one_by_one.council_reports) == sorted([LA, OTHER])
+    for code, page in one_by_one.council_reports.items():
+        assert by_pool.council_reports[code].read_bytes() == page.read_bytes()
+    assert [e.split(":")[0] for e in by_pool.errors] == [e.split(":")[0] for e in one_by_one.errors]
+    assert [e.split(":")[0] for e in by_pool.errors] == ["E99999999"]

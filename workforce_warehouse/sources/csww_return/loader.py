@@ -218,6 +218,31 @@ def _swe(r: RowReader, item: Item, raw: str) -> str | None:
 # -------------------------------------------------------------------------------- one worker
 
 
+class _Plan:
+    """A layout's items arranged for checking workers (built once per layout: a return has thousands)."""
+
+    def __init__(self, lay: Layout):
+        self.positions = lay.positions
+        self.items = list(lay.items.items())
+        self.required = [(n, i.required) for n, i in self.items if i.required is not None]
+        # (element, column, kind): 1 = an SWE number (hashed), 2 = a birth date (kept as an age band)
+        self.columns = [
+            (n, i.column, 1 if i.type == "swe" else 2 if i.type == "birth_date" else 0)
+            for n, i in self.items
+            if i.column is not None
+        ]
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(lay: Layout) -> _Plan:
+    plan = _PLANS.get(id(lay))  # layouts live as long as the process (layouts() is cached)
+    if plan is None:
+        plan = _PLANS[id(lay)] = _Plan(lay)
+    return plan
+
+
 def _worker(
     r: RowReader,
     children: list[tuple[str, str]],
@@ -227,12 +252,18 @@ def _worker(
     ref: dt.date,
     notes: list[str] | None = None,
 ) -> dict | None:
+    plan = _plan(lay)
+    positions = plan.positions
     texts: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
-    seen_order: list[str] = []
-    positions = lay.positions
+    # order: the layout's order is the DfE's, but nothing read from a worker depends on it and the DfE's
+    # validation rules do not list it, so the first out-of-order element is noted in the load log, not an
+    # error
+    last = None
+    out_of_order = None
     for name, text in children:
-        if name not in positions:
+        pos = positions.get(name)
+        if pos is None:
             _fail(
                 r,
                 name,
@@ -241,48 +272,49 @@ def _worker(
                 f"{name} is not an element of the {lay.year} layout (see {lay.file})",
             )
             continue
-        if not seen_order or seen_order[-1] != name:
-            seen_order.append(name)
+        if name != last:
+            if out_of_order is None and last is not None and pos < positions[last]:
+                out_of_order = (name, last)
+            last = name
         counts[name] = counts.get(name, 0) + 1
-        values = texts.setdefault(name, [])
+        values = texts.get(name)
+        if values is None:
+            values = texts[name] = []
         if text:
             values.append(text)
-    # order: the layout's order is the DfE's, but nothing read from a worker depends on it and the DfE's
-    # validation rules do not list it, so an out-of-order element is noted in the load log, not an error
-    last = None
-    for name in seen_order:
-        if last is not None and positions[name] < positions[last]:
-            if notes is not None and not notes:
-                notes.append(
-                    f"worker {r.row_number}: {name} comes after {last}; the {lay.year} layout puts {name} "
-                    f"before {last} (loaded; elements are read by name)"
-                )
-            break
-        last = name
+    if out_of_order is not None and notes is not None and not notes:
+        name, before = out_of_order
+        notes.append(
+            f"worker {r.row_number}: {name} comes after {before}; the {lay.year} layout puts {name} "
+            f"before {before} (loaded; elements are read by name)"
+        )
     for name, count in counts.items():
         if count > 1 and not lay.items[name].repeats:
             _fail(r, name, None, "csww_repeated", f"{name} appears {count} times; it may appear only once")
     values = {}
-    for name, item in lay.items.items():
+    for name, item in plan.items:
         raws = texts.get(name)
         if not raws:
             values[name] = [] if item.repeats else None
         elif item.repeats:
-            values[name] = [v for v in (_value(r, item, t) for t in raws) if v is not None]
+            kept = values[name] = []
+            for t in raws:
+                v = _value(r, item, t)
+                if v is not None:
+                    kept.append(v)
         else:
             values[name] = _value(r, item, raws[0])
-    present = {n for n, t in texts.items() if t}
 
     # the DfE's validation rules
     agency = values.get("AgencyWorker")
     rules = lay.rules
     in_post = agency is False and (values.get("FTE") or 0) > 0
-    for name, item in lay.items.items():
-        if name in present or item.required is None:
+    for name, required in plan.required:
+        if texts.get(name):
             continue
-        if item.required == "always":
+        if required == "always":
             _fail(r, name, None, "required", f"{name} is required and is blank")
-        elif agency is False and item.required == "non_agency":
+        elif agency is False and required == "non_agency":
             _fail(
                 r,
                 name,
@@ -290,7 +322,7 @@ def _worker(
                 "csww_required",
                 f"{name} is required for a worker who is not agency (AgencyWorker 0)",
             )
-        elif in_post and item.required == "non_agency_in_post":
+        elif in_post and required == "non_agency_in_post":
             _fail(
                 r,
                 name,
@@ -300,7 +332,7 @@ def _worker(
                 f"from the {lay.year} collection",
             )
     origin, start = rules["start_origin"], rules["start_date"]
-    if (origin in present) != (start in present):
+    if bool(texts.get(origin)) != bool(texts.get(start)):
         _fail(
             r,
             origin,
@@ -309,7 +341,7 @@ def _worker(
             f"{origin} must be present exactly when {start} is",
         )
     leaver_item, zero = rules["leaver_when"], rules["leaver_zero"]
-    if leaver_item in present:
+    if texts.get(leaver_item):
         if values.get(zero) not in (None, 0):
             _fail(
                 r,
@@ -319,11 +351,11 @@ def _worker(
                 f'"{texts[zero][0]}" must be 0 for a leaver ({leaver_item} is present)',
             )
         for name, rule in zip(rules["leaver_requires"], ("leaver_reason", "leaver_destination")):
-            if name not in present:
+            if not texts.get(name):
                 _fail(r, name, None, rule, f"{name} is required for a leaver ({leaver_item} is present)")
     else:
         for name in rules["leaver_requires"]:
-            if name in present:
+            if texts.get(name):
                 _fail(
                     r,
                     name,
@@ -337,15 +369,13 @@ def _worker(
     if not r.ok:
         return None
     row = dict(la_code=la_code, reference_date=ref, worker_number=r.row_number)
-    for name, item in lay.items.items():
-        if item.column is None:
-            continue
+    for name, column, kind in plan.columns:
         v = values[name]
-        if item.type == "swe":
+        if kind == 1:
             v = pseudo.swe(v)
-        elif item.type == "birth_date":
+        elif kind == 2:
             v = age_band(v, ref)
-        row[item.column] = v
+        row[column] = v
     return row
 
 
