@@ -67,19 +67,27 @@ def _rss_kib() -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
-def _allocates(progress) -> int:
+_KEPT: list = []  # what a library keeps alive after the stage (as GX keeps the frames it validated)
+
+
+def _allocates(progress) -> tuple[int, int]:
+    start = _rss_kib()
     block = bytearray(300 * 1024 * 1024)  # 300 MiB, touched
     for i in range(0, len(block), 4096):
         block[i] = 1
-    return _rss_kib()
+    _KEPT.append(block)
+    return start, _rss_kib()
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
 def test_what_the_stage_allocates_is_gone_when_it_ends():
     before = _rss_kib()
-    child_rss = isolated.run("toy", _allocates, progress=print)
-    assert child_rss - before > 250 * 1024  # the child held it ...
-    assert _rss_kib() - before < 50 * 1024  # ... and this process never did
+    try:
+        child_start, child_end = isolated.run("toy", _allocates, progress=print)
+        assert child_end - child_start > 250 * 1024  # the child held it ...
+        assert _rss_kib() - before < 50 * 1024  # ... and this process does not
+    finally:
+        _KEPT.clear()
 
 
 def test_switched_off_it_runs_in_this_process(monkeypatch):

@@ -20,6 +20,7 @@ import pytest
 from conftest import PROJECT, TEST_KEY
 from handmade import RAW_SWE, SECRET_DOB, SECRET_NAME, SECRET_SURNAME, A, B, write_landing
 
+from workforce_warehouse import isolated
 from workforce_warehouse.cli import main
 from workforce_warehouse.config import REFERENCE_DIR
 
@@ -51,11 +52,33 @@ def home(tmp_path_factory):
     for f in (REFERENCE_DIR / "dfe").glob("*.csv"):
         shutil.copy(f, home / "landing" / "dfe_census" / f.name)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["refresh", "--home", str(home)])
+    real_run = isolated.run
+
+    def run_noting_the_process(stage, fn, *args, progress, **kwargs):
+        def noted(*a, progress, **k):  # runs where the stage runs
+            with (home / "stage-processes.txt").open("a") as f:
+                f.write(f"{stage} {os.getpid()}\n")
+            return fn(*a, progress=progress, **k)
+
+        return real_run(stage, noted, *args, progress=progress, **kwargs)
+
+    isolated.run = run_noting_the_process
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["refresh", "--home", str(home)])
+    finally:
+        isolated.run = real_run
     (home / "refresh-output.txt").write_text(out.getvalue())
     assert code == 0, out.getvalue()[-3000:]
     return home
+
+
+def test_load_checks_and_publish_each_ran_in_a_child_process(home):
+    """Their memory goes back to the system when they end (issue 22), so each ran outside this process."""
+    ran = [line.split() for line in (home / "stage-processes.txt").read_text().splitlines()]
+    assert [stage for stage, _ in ran] == ["load", "checks", "publish"]
+    pids = [int(pid) for _, pid in ran]
+    assert os.getpid() not in pids and len(set(pids)) == 3
 
 
 def test_refresh_prints_a_short_honest_summary(home):
