@@ -431,3 +431,27 @@ def test_old_dbt_build_folders_are_pruned_and_the_newest_kept(tmp_path):
     prune_build_folders(tmp_path)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [f"dbt_models-run{i:02d}" for i in range(5, 25)] + ["partial_parse.msgpack"]
+
+
+def test_the_dbt_resource_starts_no_process_to_learn_dbts_version(monkeypatch):
+    """dagster-dbt ran `dbt --version` in a new process before every build (about 2.5 s of each refresh and
+    sensor run); this environment's dbt is the installed dbt-core."""
+    import importlib.metadata
+
+    import dagster_dbt.core.resource as dbt_resource_module
+
+    from orchestration.defs.dbt.assets import WarehouseDbtCli, dbt_resource
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(dbt_resource_module, "check_output", no_process)
+    fresh = WarehouseDbtCli(
+        project_dir=dbt_resource.project_dir,
+        profiles_dir=dbt_resource.profiles_dir,
+        dbt_executable=dbt_resource.dbt_executable,
+    )
+    assert str(fresh._cli_version) == importlib.metadata.version("dbt-core")
+    assert (
+        fresh._cli_version.major < 2
+    )  # dbt-core, not the fusion engine (whose CLI dagster-dbt drives otherwise)

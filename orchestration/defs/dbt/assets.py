@@ -2,12 +2,14 @@
 sources to the load assets and groups models by folder (staging, intermediate, marts)."""
 
 import contextlib
+import importlib.metadata
 import os
 import shutil
 import sys
 import time
 import uuid
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
 from workforce_warehouse import pipeline
 from workforce_warehouse.config import PROJECT_DIR
@@ -168,7 +171,25 @@ def _topological(assets_def: dg.AssetsDefinition, keys) -> list[dg.AssetKey]:
     return order
 
 
-dbt_resource = DbtCliResource(
+class WarehouseDbtCli(DbtCliResource):
+    """dagster-dbt's resource, without two steps it takes before every build that this project does not use
+    (issue 22: about 3 s of every refresh and sensor run):
+    - it ran `dbt --version` in a new process to learn dbt's version: the executable is this environment's
+      own dbt (DBT_EXECUTABLE), whose version is the installed dbt-core's;
+    - it loaded the profile and project into a dbt adapter in this process, which dagster-dbt uses only to
+      fetch row counts and column metadata after a build, which this project does not ask for.
+    Both are private methods of dagster-dbt (pinned in uv.lock); tests/pytest/test_orchestration.py checks
+    them on every upgrade."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
+dbt_resource = WarehouseDbtCli(
     project_dir=dbt_project,
     profiles_dir=str(PROJECT_DIR / "profiles"),
     dbt_executable=DBT_EXECUTABLE if Path(DBT_EXECUTABLE).exists() else "dbt",
