@@ -7,12 +7,10 @@ and a rejected file never removes data already loaded.
 
 from __future__ import annotations
 
-import collections
 import csv
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import json
 import os
 import shutil
@@ -22,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import sources
+from . import isolated, sources
 from .config import ConfigError, Settings
 from .io import FileUnreadable, sha256_of
 from .pseudonymise import Pseudonymiser, redact_errors
@@ -495,46 +493,16 @@ def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
     return results
 
 
-PARALLEL_MIN_TASKS = 8
-PARSED_AHEAD_PER_WORKER = 4
 COMMIT_GROUP_FILES = 64  # accepted files committed in one transaction (Ingestor._commit_together)
 
 
-def _call(packed):
-    fn, args = packed
-    return fn(*args)
-
-
 def parallel_map(fn, tasks: list[tuple]):
-    """fn(*task) for each task, in order. Parsing is CPU-bound Python: large batches use every core
-    (processes, forked), while the caller commits results one by one in the same order as a serial run."""
+    """fn(*task) for each task, in order: parsing is CPU-bound Python, so large batches use every core (or
+    WORKFORCE_LOAD_WORKERS), while the caller commits results one by one in the order of a serial run."""
     cores = os.cpu_count() or 1
-    workers = min(cores, int(os.environ.get("WORKFORCE_LOAD_WORKERS") or cores))
-    if len(tasks) < PARALLEL_MIN_TASKS or workers < 2:
-        for t in tasks:
-            yield fn(*t)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # At most this many parsed files wait to be committed: pool.map submitted every task at once, and as
-    # parsing outruns committing, the parsed rows of the whole landing folder piled up in this process
-    # (153 councils: 1.6 GB and growing; issue 22).
-    ahead = workers * PARSED_AHEAD_PER_WORKER
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        pending: collections.deque = collections.deque()
-        todo = iter(tasks)
-        try:
-            for t in itertools.islice(todo, ahead):
-                pending.append(pool.submit(_call, (fn, t)))
-            while pending:
-                result = pending.popleft().result()
-                for t in itertools.islice(todo, 1):
-                    pending.append(pool.submit(_call, (fn, t)))
-                yield result
-        finally:
-            for f in pending:  # the caller stopped early: nothing more is parsed
-                f.cancel()
+    return isolated.parallel_map(
+        fn, tasks, min(cores, int(os.environ.get("WORKFORCE_LOAD_WORKERS") or cores))
+    )
 
 
 def loaded_ledger_path(settings) -> Path:

@@ -1,4 +1,7 @@
-"""Run one stage of a refresh in a child process, so that what the stage allocates goes back to the system
+"""Child processes: one stage of a refresh in a child process (`run`), and independent tasks on every
+core (`parallel_map`).
+
+Run one stage of a refresh in a child process, so that what the stage allocates goes back to the system
 when it ends (issue 22: peak memory).
 
 A refresh runs its stages one after the other in one Dagster process. Before this, what the load, the
@@ -15,6 +18,8 @@ with breakpoints). Where the `fork` start method does not exist, stages always r
 
 from __future__ import annotations
 
+import collections
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -94,3 +99,49 @@ def _child(send, fn, args, kwargs) -> None:
         send.send(("result", result))
     finally:
         send.close()
+
+
+# Fewer tasks than this run one after another here: starting processes would cost more than it saves.
+PARALLEL_MIN_TASKS = 8
+# At most this many results per worker wait for the caller. ProcessPoolExecutor.map submits every task at
+# once, so when the workers outrun the caller (the load's parse workers outrun its one committing
+# process), every result waits in memory: the parsed rows of a whole landing folder, 1.6 GB and growing
+# at 153 councils (issue 22).
+PARSED_AHEAD_PER_WORKER = 4
+
+
+def _call(packed):
+    fn, args = packed
+    return fn(*args)
+
+
+def parallel_map(fn: Callable[..., T], tasks: list[tuple], workers: int | None = None):
+    """fn(*task) for each task, yielded in the tasks' order, by a pool of forked processes (`workers`,
+    default one per core) when there are at least PARALLEL_MIN_TASKS tasks; here, one by one, otherwise.
+    `fn` and its results travel by pickle."""
+    workers = workers or os.cpu_count() or 1
+    if (
+        len(tasks) < PARALLEL_MIN_TASKS
+        or workers < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        for t in tasks:
+            yield fn(*t)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    ahead = workers * PARSED_AHEAD_PER_WORKER
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: collections.deque = collections.deque()
+        todo = iter(tasks)
+        try:
+            for t in itertools.islice(todo, ahead):
+                pending.append(pool.submit(_call, (fn, t)))
+            while pending:
+                result = pending.popleft().result()
+                for t in itertools.islice(todo, 1):
+                    pending.append(pool.submit(_call, (fn, t)))
+                yield result
+        finally:
+            for f in pending:  # the caller stopped early: nothing more is started
+                f.cancel()

@@ -738,7 +738,7 @@ def _parse_marker(folder: str, i: int) -> int:
 def test_parsing_runs_only_a_few_files_ahead_of_committing(tmp_path, monkeypatch):
     """The parse workers may not race through the landing folder while the committing side is slow: the
     parsed files waiting in memory are bounded (issue 22: they were the whole landing folder's)."""
-    from workforce_warehouse import ingest
+    from workforce_warehouse import ingest, isolated
 
     monkeypatch.setenv("WORKFORCE_LOAD_WORKERS", "2")
     tasks = [(str(tmp_path), i) for i in range(60)]
@@ -746,6 +746,6 @@ def test_parsing_runs_only_a_few_files_ahead_of_committing(tmp_path, monkeypatch
     first = next(results)
     time.sleep(1.5)  # committing the first file takes long
     started = len(list(tmp_path.iterdir()))
-    assert started <= 2 * ingest.PARSED_AHEAD_PER_WORKER + 1
+    assert started <= 2 * isolated.PARSED_AHEAD_PER_WORKER + 1
     assert [first, *results] == list(range(60))  # every file, in order
     assert len(list(tmp_path.iterdir())) == 60

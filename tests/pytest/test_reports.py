@@ -559,8 +559,9 @@ def test_pdf_beside_the_report(reports, tmp_path):
 
 
 def test_reports_written_by_a_pool_read_as_written_one_by_one(published, tmp_path, monkeypatch):
-    """From PARALLEL_FROM councils the reports are rendered by forked processes: the same pages, in the same
+    """From PARALLEL_MIN_TASKS councils the reports are rendered by forked processes: the same pages, in the same
     order, and a council whose file cannot be read is named in the errors while the others are written."""
+    from workforce_warehouse import isolated
     from workforce_warehouse.reports import builder
 
     serial = tmp_path / "serial"
@@ -570,12 +571,17 @@ def test_reports_written_by_a_pool_read_as_written_one_by_one(published, tmp_pat
     pooled = tmp_path / "pooled"
     shutil.copytree(serial, pooled)
     monkeypatch.setattr(builder, "_now", lambda: "5 December 2026 01:00")
-    monkeypatch.setattr(builder, "PARALLEL_FROM", 10_000)
+    monkeypatch.setattr(isolated, "PARALLEL_MIN_TASKS", 10_000)
     one_by_one = build_reports(serial, progress=lambda m: None)
-    monkeypatch.setattr(builder, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(isolated, "PARALLEL_MIN_TASKS", 1)
+    import concurrent.futures
+
     calls = []
-    real_pool = builder.ProcessPoolExecutor
-    monkeypatch.setattr(builder, "ProcessPoolExecutor", lambda *a, **k: calls.append(a) or real_pool(*a, **k))
+    real_pool = concurrent.futures.ProcessPoolExecutor
+    monkeypatch.setattr(
+        concurrent.futures, "ProcessPoolExecutor", lambda *a, **k: calls.append(k) or real_pool(*a, **k)
+    )
+    monkeypatch.setattr(builder.os, "cpu_count", lambda: 2)  # a pool even on a one-core machine
     by_pool = build_reports(pooled, progress=lambda m: None)
     assert calls, "the pool was not used"
     assert list(by_pool.council_reports) == list(one_by_one.council_reports) == sorted([LA, OTHER])

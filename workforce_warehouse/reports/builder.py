@@ -16,19 +16,18 @@ import datetime as dt
 import functools
 import logging
 import math
-import multiprocessing
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import jinja2
 
+from .. import isolated
 from . import charts
 
 log = logging.getLogger(__name__)
@@ -1330,17 +1329,12 @@ def _council_report(f: Path, generated: str) -> tuple[str, Path | None, str | No
         return code, None, f"{code}: {type(exc).__name__}: {exc}"
 
 
-# From this many councils the reports are written by a pool of processes, one per core (at most 4): each
-# report is independent of the others, and rendering is Python work that one process does on one core.
-PARALLEL_FROM = 8
-
-
 def _council_reports(files: list[Path], generated: str) -> list[tuple[str, Path | None, str | None]]:
-    workers = min(4, os.cpu_count() or 1, len(files))
-    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_council_report(f, generated) for f in files]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_council_report, files, [generated] * len(files), chunksize=4))
+    """Each council's report, in the files' order; from a few councils on by a process per core (each
+    report is independent, and rendering is Python work that one process does on one core)."""
+    return list(
+        isolated.parallel_map(_council_report, [(f, generated) for f in files], min(4, os.cpu_count() or 1))
+    )
 
 
 @dataclass
