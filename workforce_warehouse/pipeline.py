@@ -146,8 +146,9 @@ def checks_stage(
     progress(f"  dbt tests: {len(results) - len(dbt_failed)} passed, {len(dbt_failed)} failed")
     if scope is None:
         councils = None  # a full run validates every council
-    results = isolated.run("checks", _gx_checks, settings, results, scope, councils, progress=progress)
-    build_data_quality(settings, run_id)
+    results = isolated.run(
+        "checks", _checks_and_data_quality, settings, results, scope, councils, run_id, progress=progress
+    )
     record(
         settings,
         run_id,
@@ -159,6 +160,22 @@ def checks_stage(
             "results": [dataclasses.asdict(r) for r in results],
         },
     )
+    return results
+
+
+def _checks_and_data_quality(
+    settings: Settings,
+    dbt_tests: list[CheckResult],
+    scope: set[str] | None,
+    councils: set[str] | None,
+    run_id: str,
+    progress: Callable[[str], None],
+) -> list[CheckResult]:
+    """The GX suites, then the data_quality mart over their results. In the checks stage's own process
+    (isolated.run), dbt runs there too, with what the refresh process had imported of it; run in the refresh
+    process itself (WORKFORCE_ISOLATE_STAGES=0), dbt runs as a command, as dbt's state must not stay there."""
+    results = _gx_checks(settings, dbt_tests, scope, councils, progress)
+    build_data_quality(settings, run_id, in_process=isolated.enabled())
     return results
 
 
@@ -203,18 +220,19 @@ def _gx_checks(
 DATA_QUALITY_MODELS = ("stg_checks__results", "data_quality")
 
 
-def build_data_quality(settings: Settings, run_id: str) -> None:
-    """dbt builds the `data_quality` mart (with its contract and tests) over the results just written."""
+def build_data_quality(settings: Settings, run_id: str, in_process: bool = False) -> None:
+    """dbt builds the `data_quality` mart (with its contract and tests) over the results just written.
+    `in_process`: with dbt's Python API in this process (only in a stage's own process: dbt sets up its
+    logging and flags globally), which spares a second interpreter importing dbt and reading the project
+    (issue 22: 2.5 s instead of 5.2 s at 153 councils); otherwise the `dbt` command."""
     env = dict(
-        os.environ,
         WORKFORCE_HOME=str(settings.home),
         WORKFORCE_WAREHOUSE_PATH=str(settings.warehouse_path),
         DO_NOT_TRACK="1",
     )
     target = settings.logs / "dbt" / f"{run_id}-data-quality"
     reuse_parse(settings, target)
-    cmd = [
-        str(Path(sys.executable).with_name("dbt")),
+    args = [
         "build",
         "--select",
         *DATA_QUALITY_MODELS,
@@ -228,10 +246,35 @@ def build_data_quality(settings: Settings, run_id: str) -> None:
         str(target),
         "--quiet",
     ]
-    done = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt could not build data_quality: {(done.stdout + done.stderr).strip()[-1500:]}")
+    if in_process:
+        os.environ.update(env)
+        from dbt.cli.main import dbtRunner
+
+        done = dbtRunner().invoke(args)
+        if not done.success:
+            raise RuntimeError(f"dbt could not build data_quality: {_dbt_failures(done)}")
+    else:
+        cmd = [str(Path(sys.executable).with_name("dbt")), *args]
+        ran = subprocess.run(
+            cmd, cwd=PROJECT_DIR, env=dict(os.environ, **env), capture_output=True, text=True
+        )
+        if ran.returncode != 0:
+            raise RuntimeError(
+                f"dbt could not build data_quality: {(ran.stdout + ran.stderr).strip()[-1500:]}"
+            )
     (target / PARTIAL_PARSE).unlink(missing_ok=True)  # 1.5 MB a run: the home keeps one copy
+
+
+def _dbt_failures(done) -> str:
+    """What went wrong in a dbtRunner invocation: each failed node and its message, or dbt's exception."""
+    lines = [
+        f"{r.node.name}: {r.status}: {r.message}"
+        for r in getattr(done.result, "results", None) or []
+        if str(r.status) in {"error", "fail", "runtime error"}
+    ]
+    if done.exception is not None:
+        lines.append(f"{type(done.exception).__name__}: {done.exception}")
+    return "; ".join(lines)[-1500:] or "dbt reported a failure"
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"

@@ -131,3 +131,23 @@ def _children() -> list[int]:
             except OSError:
                 pass
     return out
+
+
+def _data_quality_in_process(settings, progress) -> None:
+    from workforce_warehouse import pipeline
+
+    pipeline.build_data_quality(settings, "no-checks-yet", in_process=True)
+
+
+def test_data_quality_built_by_dbt_in_a_stage_process_fails_with_dbts_reason(tmp_path):
+    """In the checks stage's process dbt runs through its Python API (issue 22); a failed build is still an
+    error naming what failed. Here the warehouse has no checks.results table for the staging model to read."""
+    import duckdb
+
+    from workforce_warehouse.config import Settings
+
+    settings = Settings(home=tmp_path)
+    settings.warehouse_path.parent.mkdir(parents=True)
+    duckdb.connect(str(settings.warehouse_path)).close()
+    with pytest.raises(RuntimeError, match=r"dbt could not build data_quality: .*stg_checks__results.*error"):
+        isolated.run("checks", _data_quality_in_process, settings, progress=print)

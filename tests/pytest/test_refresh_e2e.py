@@ -103,6 +103,26 @@ def published(home: Path, table: str, where: str = "true", db: str = "alliance.d
         con.close()
 
 
+def test_reports_read_only_the_tables_they_use_and_miss_none(home, monkeypatch):
+    """Reports read only the tables listed in the builder (issue 22). Reading every table gives the same
+    pages, so no table a report uses is missing from the lists (a table not read is empty: without pay_gap
+    in the list a council's pay section is gone and this fails)."""
+    from workforce_warehouse.reports import builder
+
+    pub = home / "published"
+    councils = sorted((pub / "councils").glob("*/council.duckdb"))
+
+    def pages() -> list[str]:
+        return [builder.render_council(f, "then") for f in councils] + [
+            builder.render_alliance(pub / "alliance.duckdb", {"E09000007": "x.html"}, "then")
+        ]
+
+    listed = pages()
+    monkeypatch.setattr(builder, "COUNCIL_REPORT_TABLES", None)
+    monkeypatch.setattr(builder, "ALLIANCE_REPORT_TABLES", None)
+    assert councils and listed == pages()
+
+
 def test_published_layout_and_manifest(home):
     pub = home / "published"
     assert (pub / "alliance.duckdb").exists() and (pub / "manifest.json").exists()

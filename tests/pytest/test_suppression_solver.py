@@ -652,6 +652,74 @@ def test_an_alliance_row_one_council_larger_than_the_region_row_is_withheld_from
     assert ("london_plus", "2024-03-31") in south_east and ("E12000008", "2024-03-31") not in south_east
 
 
+def test_a_council_file_is_cut_one_scan_per_branch_with_the_same_rows_in_the_same_order():
+    """`council_select` (the council files: one scan per branch of the rule) keeps exactly the rows that
+    `council_condition` (the PostgreSQL policies: the branches joined by OR) keeps, in the table's order.
+    Rows are interleaved on purpose, so a union of the branches without the table's order would differ."""
+    # (level, code, councils_included, withheld_from_region); rows marked * are E09000007's (region E12000007)
+    rows = [
+        ("Region", "E12000007", 3, None),  # * pooled over 3
+        ("Local authority", "E09000008", None, None),  # another council
+        ("England", "E92000001", None, None),  # *
+        ("Local authority", "E09000007", None, None),  # *
+        ("Alliance", "london_plus", 4, "E12000007"),  # one council larger than E12000007's row: withheld
+        ("Statistical neighbours", "E09000007", None, None),  # *
+        ("Region", "E12000007", None, None),  # * the DfE's row for the region
+        ("Region", "E12000007", 2, None),  # pooled over 2: never
+        ("Alliance", "london_plus", 5, None),  # *
+        ("Statistical neighbours", "E09000008", None, None),  # another council's neighbours
+        ("Region", "E12000008", 6, None),  # another region
+        ("Alliance", "london_plus", 2, None),  # pooled over 2: never
+        ("Local authority", "E09000007", None, None),  # *
+    ]
+    df = pd.DataFrame(
+        rows, columns=["geography_level", "geography_code", "councils_included", publish.WITHHELD]
+    )
+    df["n"] = range(len(df))
+    con = duckdb.connect()
+    con.execute("create table flows as select * from df")
+    cols = set(df.columns)
+    cut = con.execute(
+        publish.council_select("flows", "workforce_flows", cols, "E09000007", "E12000007")
+    ).fetchall()
+    assert [r[-1] for r in cut] == [0, 2, 3, 5, 6, 8, 12]
+    cond = publish.council_condition("workforce_flows", cols, "E09000007", "E12000007")
+    assert cut == con.execute(f"select * from flows where {cond}").fetchall()
+    con.execute(
+        "create table subs as select * from (values ('E09000007', 1), ('E09000008', 2)) t(la_code, n)"
+    )
+    assert con.execute(
+        publish.council_select("subs", "submissions", {"la_code", "n"}, "E09000008", "")
+    ).fetchall() == [("E09000008", 2)]
+
+
+def test_published_tables_keep_their_types_through_arrow_and_without_it(tmp_path):
+    """A suppressed frame goes to DuckDB as Arrow (issue 22): counts that suppression turned into floats
+    (NaN when hidden) come back as the warehouse's integers and NULL. A frame Arrow cannot convert (a
+    column mixing text and numbers) is still written, by DuckDB's own reading of the frame."""
+    con = duckdb.connect()
+    con.execute(f"attach '{tmp_path / 'pub.duckdb'}' as pub")
+    types = [("geography_code", "VARCHAR"), ("headcount", "BIGINT"), ("period_end", "DATE")]
+    counts = pd.DataFrame(
+        {"geography_code": ["E09000007", None], "headcount": [12.0, np.nan], "period_end": ["2024-09-30"] * 2}
+    )
+    publish._write_table(con, "counts", counts, types)
+    assert con.execute(
+        "select geography_code, headcount, period_end::varchar from pub.main.counts"
+    ).fetchall() == [
+        ("E09000007", 12, "2024-09-30"),
+        (None, None, "2024-09-30"),
+    ]
+    mixed = pd.DataFrame(
+        {"geography_code": ["E09000007", 5], "headcount": [3, 4], "period_end": [None, None]}
+    )
+    publish._write_table(con, "mixed", mixed, types)
+    assert con.execute("select geography_code, headcount from pub.main.mixed").fetchall() == [
+        ("E09000007", 3),
+        ("5", 4),
+    ]
+
+
 def test_no_council_file_holds_two_pooled_rows_that_differ_by_one_council(sample):
     _, copies = sample
     for council in (copies[5] / "councils").iterdir():
