@@ -41,8 +41,17 @@ side_figures as (
     group by all
 ),
 
+-- the cells where anyone is paid (Unknown ethnicity included), from each geography's distinct seniority levels
+-- and sexes: the same cells as `expanded` gives, without reading it a second time (issue 22: its 4 rows per
+-- pooled person were kept for the second read; 5.7 s -> 2.8 s at 153 councils)
 cells as (
-    select distinct geography_level, geography_code, period_end, source, service, seniority_level, sex from expanded
+    select distinct p.geography_level, p.geography_code, p.period_end, p.source, p.service, l.seniority_level, x.sex
+    from (
+        select distinct geography_level, geography_code, period_end, source, service, seniority_level, sex
+        from people
+    ) as p
+    inner join levels as l on l.seniority_level = 'all' or l.seniority_level = p.seniority_level
+    inner join sexes as x on x.sex = 'all' or x.sex = p.sex
 ),
 
 comparisons as (
