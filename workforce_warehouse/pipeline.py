@@ -250,7 +250,10 @@ def build_data_quality(settings: Settings, run_id: str, in_process: bool = False
         os.environ.update(env)
         from dbt.cli.main import dbtRunner
 
-        done = dbtRunner().invoke(args)
+        try:
+            done = dbtRunner().invoke(args)
+        finally:
+            _close_dbt_database()
         if not done.success:
             raise RuntimeError(f"dbt could not build data_quality: {_dbt_failures(done)}")
     else:
@@ -263,6 +266,19 @@ def build_data_quality(settings: Settings, run_id: str, in_process: bool = False
                 f"dbt could not build data_quality: {(ran.stdout + ran.stderr).strip()[-1500:]}"
             )
     (target / PARTIAL_PARSE).unlink(missing_ok=True)  # 1.5 MB a run: the home keeps one copy
+
+
+def _close_dbt_database() -> None:
+    """dbt-duckdb keeps its DuckDB database open for the life of the process (a dbt command ends with it).
+    Closed, DuckDB writes what dbt built into warehouse.duckdb itself: a stage's process ends without
+    closing what it opened, which left the data_quality mart only in the write-ahead log beside the file
+    (safe, but a copy of the file alone, e.g. a backup, would miss it)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+        DuckDBConnectionManager._ENV = None
 
 
 def _dbt_failures(done) -> str:

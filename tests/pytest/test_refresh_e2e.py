@@ -103,6 +103,14 @@ def published(home: Path, table: str, where: str = "true", db: str = "alliance.d
         con.close()
 
 
+def test_the_warehouse_file_holds_everything_the_refresh_wrote(home):
+    """No write-ahead log is left beside the warehouse: what the refresh built (data_quality, built by dbt
+    inside the checks stage's process) is in warehouse.duckdb itself, so a copy of that file alone (a
+    backup) has it."""
+    warehouse = home / "warehouse" / "warehouse.duckdb"
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+
+
 def test_reports_read_only_the_tables_they_use_and_miss_none(home, monkeypatch):
     """Reports read only the tables listed in the builder (issue 22). Reading every table gives the same
     pages, so no table a report uses is missing from the lists (a table not read is empty: without pay_gap
