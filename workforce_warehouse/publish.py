@@ -198,12 +198,6 @@ def council_branches(table: str, columns: set[str]) -> list[str]:
     ]
 
 
-def council_filter(table: str, columns: set[str]) -> str:
-    """`council_branches` as one SQL condition."""
-    branches = council_branches(table, columns)
-    return branches[0] if len(branches) == 1 else " or ".join(f"({b})" for b in branches)
-
-
 _CODE = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -215,9 +209,11 @@ def _literals(condition: str, la: str, region: str) -> str:
 
 
 def council_condition(table: str, columns: set[str], la: str, region: str) -> str:
-    """`council_filter` for one council, its codes written in as SQL literals (a row-level security policy
-    takes no parameters). Codes are letters and digits only (ONS codes), checked here."""
-    return _literals(council_filter(table, columns), la, region)
+    """`council_branches` joined by OR, for one council, its codes written in as SQL literals (a row-level
+    security policy takes no parameters). Codes are letters and digits only (ONS codes), checked here."""
+    branches = council_branches(table, columns)
+    condition = branches[0] if len(branches) == 1 else " or ".join(f"({b})" for b in branches)
+    return _literals(condition, la, region)
 
 
 def council_select(source: str, table: str, columns: set[str], la: str, region: str) -> str:

@@ -165,6 +165,7 @@ class Published:
         cls, path: Path, filters: dict[str, str] | None = None, only: Iterable[str] | None = None
     ) -> Published:
         """The file's tables (`only` these, when given), each filtered by `filters`' condition for it."""
+        wanted = None if only is None else set(only)
         con = duckdb.connect(str(path), read_only=True)
         try:
             names = [
@@ -172,7 +173,7 @@ class Published:
                 for r in con.execute(
                     "select table_name from information_schema.tables where table_schema = 'main'"
                 ).fetchall()
-                if only is None or r[0] in set(only)
+                if wanted is None or r[0] in wanted
             ]
             tables = {}
             for t in names:
