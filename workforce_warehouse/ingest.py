@@ -231,6 +231,10 @@ class Ingestor:
             files = [f for f in files if submission_of(f.name) == submission]
             self.progress(f"  submission {submission.key}: {len(files)} file(s) in the landing folder")
         self.con = connect(s.warehouse_path)
+        # DuckDB writes what the load committed into the file once its log passes this size. Its default,
+        # 16MB, checkpointed every few groups of files (a tenth of the load at 50 councils); a larger log
+        # is kept in memory until then, so this stays well under the load's memory limit.
+        self.con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
         try:
             ensure_raw_schema(self.con)
             self._waiting_names = waiting_files(self.con)
@@ -419,8 +423,8 @@ class Ingestor:
         self._after_loaded(path, source, loads)
 
     def _after_loaded(self, path: Path, source: str, loads: list[Load]) -> None:
-        rows = sum(len(ld.rows) for ld in loads)
-        detail = ", ".join(f"{ld.dataset} {len(ld.rows)}" for ld in loads if ld.table)
+        rows = sum(ld.row_count for ld in loads)
+        detail = ", ".join(f"{ld.dataset} {ld.row_count}" for ld in loads if ld.table)
         self.summary.outcomes.append(FileOutcome(path.name, source, "loaded", detail, rows))
         if self.verbose:
             self.progress(f"  loaded {path.name}: {detail}")
@@ -490,9 +494,12 @@ def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
         problems = [e for ld in r.loads for e in unstorable(ld, ld.dataset if workbook else "")]
         if problems:
             r.loads, r.errors, r.retire = [], problems, []
+        for ld in r.loads:
+            ld.pack()
     return results
 
 
+LOAD_CHECKPOINT_THRESHOLD = "128MB"
 COMMIT_GROUP_FILES = 64  # accepted files committed in one transaction (Ingestor._commit_together)
 
 

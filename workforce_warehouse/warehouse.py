@@ -171,6 +171,21 @@ class Load:
     # Row-level replacement (DfE published files): rows of `table` whose key matches a new row are replaced.
     replace_row_keys: tuple[str, ...] = ()
     started_at: dt.datetime = field(default_factory=dt.datetime.now)
+    # the rows as Arrow once `pack` has run (in the parse worker); `rows` is then emptied
+    arrow: pa.Table | None = None
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) if self.arrow is None else self.arrow.num_rows
+
+    def pack(self) -> None:
+        """Hold the rows as Arrow (see `table_of_rows`); a row-key replacement keeps its rows."""
+        if self.table and self.rows and not self.replace_row_keys:
+            self.arrow = table_of_rows(self.table, self.rows)
+            self.rows = []
+
+    def data(self) -> pa.Table:
+        return self.arrow if self.arrow is not None else table_of_rows(self.table, self.rows)
 
 
 def active_loads(
@@ -184,6 +199,13 @@ def active_loads(
     ).fetchall()
 
 
+def table_of_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """A load's rows as Arrow, with the raw table's columns the rows have, in the table's order (the
+    parse workers send this rather than the rows: cheaper to pass between processes and to insert)."""
+    data_cols = [c for c, _ in RAW_TABLES[table] if c not in ("load_id", "file_sha256")]
+    return pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
+
+
 class _Inserts:
     """Raw rows of several loads, inserted with one statement per raw table and column layout (a
     statement per small file cost more than its rows). Each value is cast by DuckDB exactly as a load
@@ -193,16 +215,14 @@ class _Inserts:
         self.con = con
         self.pending: dict[tuple, list[pa.Table]] = {}
 
-    def add(self, table: str, load_id: int, sha: str, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def add(self, table: str, load_id: int, sha: str, data: pa.Table) -> None:
+        n = data.num_rows
+        if not n:
             return
-        data_cols = [c for c, _ in RAW_TABLES[table] if c not in ("load_id", "file_sha256")]
-        arrow = pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
-        n = arrow.num_rows
-        arrow = arrow.append_column("load_id", pa.array([load_id] * n, pa.int64()))
-        arrow = arrow.append_column("file_sha256", pa.array([sha] * n, pa.string()))
-        key = (table, tuple((f.name, str(f.type)) for f in arrow.schema))
-        self.pending.setdefault(key, []).append(arrow)
+        data = data.append_column("load_id", pa.array([load_id] * n, pa.int64()))
+        data = data.append_column("file_sha256", pa.array([sha] * n, pa.string()))
+        key = (table, tuple((f.name, str(f.type)) for f in data.schema))
+        self.pending.setdefault(key, []).append(data)
 
     def flush(self) -> None:
         for (table, layout), parts in self.pending.items():
@@ -220,28 +240,68 @@ class _Inserts:
         self.pending.clear()
 
 
-def _log(con, load_id: int, load: Load, rows_loaded: int, outcome: str) -> None:
-    con.execute(
-        """INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, NULL, FALSE, NULL)""",
-        [
-            load_id,
-            load.source,
-            load.dataset,
-            load.la_code,
-            load.period_end,
-            load.period_label,
-            load.file_name,
-            load.file_sha256,
-            load.rows_read,
-            rows_loaded,
-            len({(e.sheet, e.row) for e in load.rejected}),
-            ", ".join(load.dropped_columns) or None,
-            "; ".join(load.warnings) or None,
-            load.started_at,
-            outcome,
-            load.message or None,
-        ],
+# The load log's columns a load fills (the rest: finished_at is the transaction's time, and superseded_by,
+# withdrawn and withdrawn_at start empty).
+_LOG_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.int64()),
+        ("source", pa.string()),
+        ("dataset", pa.string()),
+        ("la_code", pa.string()),
+        ("period_end", pa.date32()),
+        ("period_label", pa.string()),
+        ("file_name", pa.string()),
+        ("file_sha256", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_rejected", pa.int64()),
+        ("dropped_columns", pa.string()),
+        ("warnings", pa.string()),
+        ("started_at", pa.timestamp("us")),
+        ("outcome", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+def _log_row(load_id: int, load: Load, rows_loaded: int, outcome: str) -> tuple:
+    return (
+        load_id,
+        load.source,
+        load.dataset,
+        load.la_code,
+        load.period_end,
+        load.period_label,
+        load.file_name,
+        load.file_sha256,
+        load.rows_read,
+        rows_loaded,
+        len({(e.sheet, e.row) for e in load.rejected}),
+        ", ".join(load.dropped_columns) or None,
+        "; ".join(load.warnings) or None,
+        load.started_at,
+        outcome,
+        load.message or None,
     )
+
+
+def _insert_log_rows(con, rows: list[tuple]) -> None:
+    """Load-log lines in one statement, in order (one INSERT per load was a tenth of the load stage)."""
+    if not rows:
+        return
+    data = pa.Table.from_arrays(
+        [pa.array(col, f.type) for col, f in zip(zip(*rows), _LOG_SCHEMA, strict=True)], schema=_LOG_SCHEMA
+    )
+    con.register("_log_rows", data)
+    try:
+        con.execute(
+            """INSERT INTO raw.load_log SELECT load_id, source, dataset, la_code, period_end, period_label,
+                   file_name, file_sha256, rows_read, rows_loaded, rows_rejected, dropped_columns, warnings,
+                   started_at, now()::TIMESTAMP, outcome, message, NULL, FALSE, NULL
+               FROM _log_rows"""
+        )
+    finally:
+        con.unregister("_log_rows")
 
 
 def _record_errors(con, load_id: int, errors: list[RowError]) -> None:
@@ -257,9 +317,103 @@ def next_load_id(con) -> int:
     return con.execute("SELECT nextval('raw.load_id_seq')").fetchone()[0]
 
 
-def commit_loads(
-    con, loads: list[Load], supersede: list[tuple[str, str, str | None, dt.date | None]] = ()
-) -> list[int]:
+Identity = tuple[str, str, str | None, dt.date | None]  # (source, dataset, la_code, period_end)
+
+
+class _Writer:
+    """Writes loads inside one open transaction, in order, exactly as writing them one by one would: the
+    same load ids, load-log lines, raw rows and retirements. What it saves is statements: the load ids of
+    all the loads are taken at once, the active loads of their identities read in one query and then kept
+    up to date here, and the load-log lines and raw rows are inserted together (before anything reads or
+    changes them)."""
+
+    def __init__(self, con, loads: list[Load], retire: list[Identity]):
+        self.con = con
+        self.inserts = _Inserts(con)
+        self.logs: list[tuple] = []
+        n = len(loads)
+        self.ids = (
+            [r[0] for r in con.execute("SELECT nextval('raw.load_id_seq') FROM range(?)", [n]).fetchall()]
+            if n
+            else []
+        )
+        self.ids.sort(reverse=True)  # popped from the end: the first load takes the smallest id
+        wanted = {_identity(ld) for ld in loads if ld.replace_identity} | set(retire)
+        self.active: dict[Identity, list[tuple]] = {i: [] for i in wanted}
+        if wanted:
+            data = pa.table(
+                {
+                    "source": pa.array([i[0] for i in wanted], pa.string()),
+                    "dataset": pa.array([i[1] for i in wanted], pa.string()),
+                    "la_code": pa.array([i[2] for i in wanted], pa.string()),
+                    "period_end": pa.array([i[3] for i in wanted], pa.date32()),
+                }
+            )
+            con.register("_identities", data)
+            try:
+                found = con.execute(
+                    """SELECT l.source, l.dataset, l.la_code, l.period_end, l.load_id, l.file_sha256
+                       FROM raw.load_log AS l JOIN _identities AS i
+                         ON l.source = i.source AND l.dataset = i.dataset
+                        AND l.la_code IS NOT DISTINCT FROM i.la_code
+                        AND l.period_end IS NOT DISTINCT FROM i.period_end
+                       WHERE l.outcome = 'loaded' AND NOT l.withdrawn
+                       ORDER BY l.load_id"""
+                ).fetchall()
+            finally:
+                con.unregister("_identities")
+            for source, dataset, la, end, load_id, sha in found:
+                self.active[(source, dataset, la, end)].append((load_id, sha))
+
+    def flush(self) -> None:
+        self.inserts.flush()
+        _insert_log_rows(self.con, self.logs)
+        self.logs = []
+
+    def active_of(self, identity: Identity) -> list[tuple]:
+        if identity not in self.active:  # not read up front (a row-key replacement changed the log)
+            self.flush()
+            self.active[identity] = active_loads(self.con, *identity)
+        return self.active[identity]
+
+    def write(self, loads: list[Load], supersede: list[Identity]) -> list[int]:
+        ids = []
+        for load in loads:
+            load_id = self.ids.pop()
+            ids.append(load_id)
+            identity = _identity(load)
+            if load.replace_identity:
+                earlier = self.active_of(identity)
+                if earlier:
+                    self.flush()
+                for old_id, _ in earlier:
+                    _retire(self.con, old_id, load_id, load.table)
+                self.active[identity] = []
+            if load.replace_row_keys and load.table and load.row_count:
+                self.flush()
+                _replace_rows(self.con, load, load_id)
+                self.active.clear()  # loads it emptied are superseded: read again when needed
+            if load.table and load.row_count:
+                self.inserts.add(load.table, load_id, load.file_sha256, load.data())
+            self.logs.append(_log_row(load_id, load, load.row_count, load.outcome))
+            if load.outcome == "loaded" and identity in self.active:
+                self.active[identity].append((load_id, load.file_sha256))
+            _record_errors(self.con, load_id, load.rejected)
+        for identity in supersede:
+            earlier = self.active_of(identity)
+            if earlier:
+                self.flush()
+            for old_id, _ in earlier:
+                _retire(self.con, old_id, None, None, identity[0])
+            self.active[identity] = []
+        return ids
+
+
+def _identity(load: Load) -> Identity:
+    return (load.source, load.dataset, load.la_code, load.period_end)
+
+
+def commit_loads(con, loads: list[Load], supersede: list[Identity] = ()) -> list[int]:
     """Commit accepted loads (and identities to retire without replacement) in one transaction.
 
     Earlier active loads of each identity are marked superseded and their raw rows deleted, so a
@@ -267,7 +421,9 @@ def commit_loads(
     """
     con.execute("BEGIN TRANSACTION")
     try:
-        ids = _write_loads(con, loads, supersede)
+        writer = _Writer(con, loads, list(supersede))
+        ids = writer.write(loads, list(supersede))
+        writer.flush()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -281,48 +437,18 @@ def commit_files(con, files: list[tuple[str, list[Load], list]], waiting: set[st
     (file name, loads, identities to retire); a file named in `waiting` leaves the waiting list."""
     con.execute("BEGIN TRANSACTION")
     try:
-        inserts = _Inserts(con)
+        writer = _Writer(
+            con, [ld for _, loads, _ in files for ld in loads], [i for _, _, r in files for i in r]
+        )
         for name, loads, retire in files:
             if name in waiting:
                 clear_waiting(con, name)
-            _write_loads(con, loads, retire, inserts)
-        inserts.flush()
+            writer.write(loads, retire)
+        writer.flush()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-
-
-def _write_loads(con, loads: list[Load], supersede, inserts: _Inserts | None = None) -> list[int]:
-    """Write loads in order; `inserts` gathers their raw rows (inserted before anything is deleted, so a
-    later load of the same identity still replaces an earlier one)."""
-    own = inserts is None
-    inserts = inserts or _Inserts(con)
-    ids = []
-    for load in loads:
-        load_id = next_load_id(con)
-        ids.append(load_id)
-        if load.replace_identity:
-            earlier = active_loads(con, load.source, load.dataset, load.la_code, load.period_end)
-            if earlier:
-                inserts.flush()
-            for old_id, _ in earlier:
-                _retire(con, old_id, load_id, load.table)
-        if load.replace_row_keys and load.table and load.rows:
-            inserts.flush()
-            _replace_rows(con, load, load_id)
-        if load.table:
-            inserts.add(load.table, load_id, load.file_sha256, load.rows)
-        _log(con, load_id, load, len(load.rows), load.outcome)
-        _record_errors(con, load_id, load.rejected)
-    if supersede:
-        inserts.flush()
-    for source, dataset, la_code, period_end in supersede:
-        for old_id, _ in active_loads(con, source, dataset, la_code, period_end):
-            _retire(con, old_id, None, None, source)
-    if own:
-        inserts.flush()
-    return ids
 
 
 def _retire(con, old_id: int, new_id: int | None, table: str | None, source: str | None = None) -> None:
@@ -384,7 +510,7 @@ def log_outcome(con, load: Load) -> int:
             con.execute(
                 "DELETE FROM raw.load_log WHERE file_name = ? AND outcome = ?", [load.file_name, load.outcome]
             )
-        _log(con, load_id, load, 0, load.outcome)
+        _insert_log_rows(con, [_log_row(load_id, load, 0, load.outcome)])
         _record_errors(con, load_id, load.rejected)
         con.execute("COMMIT")
     except BaseException:

@@ -268,11 +268,10 @@ def test_cp1252_and_bom_load_identically_to_utf8(tmp_path):
     assert any(r for r in homes["cp1252"] if "Travailleuse sociale é" in r)
 
 
-def test_workbook_and_csvs_give_identical_raw_rows(tmp_path):
+def _workbook(staff: list[dict], cases: list[dict]):
+    """A council HR workbook with a Staff and a casework sheet, dates and FTE as Excel values."""
     from openpyxl import Workbook
 
-    staff = council_a_staff()
-    cases = council_a_casework()
     wb = Workbook()
     wb.remove(wb.active)
     for name, rows, cols in (("Staff", staff, STAFF_COLUMNS), ("casework", cases, list(cases[0]))):
@@ -288,9 +287,15 @@ def test_workbook_and_csvs_give_identical_raw_rows(tmp_path):
                     v = float(v)
                 vals.append(v)
             ws.append(vals)
+    return wb
+
+
+def test_workbook_and_csvs_give_identical_raw_rows(tmp_path):
+    staff = council_a_staff()
+    cases = council_a_casework()
     wb_home, csv_home = tmp_path / "wb", tmp_path / "csv"
     (wb_home / "landing" / "council_hr").mkdir(parents=True)
-    wb.save(wb_home / "landing" / "council_hr" / f"hr_{A}_{P}.xlsx")
+    _workbook(staff, cases).save(wb_home / "landing" / "council_hr" / f"hr_{A}_{P}.xlsx")
     put(csv_home, "council_hr", f"hr_{A}_{P}_staff.csv", to_csv(staff, STAFF_COLUMNS))
     put(csv_home, "council_hr", f"hr_{A}_{P}_casework.csv", to_csv(cases))
     assert {o.outcome for o in run(wb_home).outcomes} == {"loaded"}
@@ -681,6 +686,31 @@ def test_replacing_staff_revalidates_loaded_casework(tmp_path):
     )
 
 
+def test_staff_file_after_a_workbook_of_the_same_extract_revalidates_its_casework(tmp_path):
+    """A workbook (staff and casework) and a staff CSV of the same extract arrive together. The workbook's
+    casework is valid against its own staff sheet, but the staff CSV, committed after it, no longer has
+    B1: the casework is re-validated against it, as when the two arrive in separate refreshes. (A staff
+    dataset shares a transaction with other files only when there is nothing to re-validate.)"""
+    (tmp_path / "landing" / "council_hr").mkdir(parents=True)
+    _workbook(council_a_staff(), council_a_casework()).save(
+        tmp_path / "landing" / "council_hr" / f"hr_{A}_{P}.xlsx"
+    )
+    put(
+        tmp_path,
+        "council_hr",
+        f"hr_{A}_{P}_staff.csv",
+        to_csv([r for r in council_a_staff() if r["Employee ID"] != "B1"], STAFF_COLUMNS),
+    )
+    assert {o.outcome for o in run(tmp_path).outcomes} == {"loaded"}
+    assert query(tmp_path, "select count(*) from raw.hr_staff") == [(66,)]
+    assert query(tmp_path, "select count(*) from raw.hr_casework") == [(0,)]
+    assert query(tmp_path, "select file_name, dataset, outcome from raw.load_log order by load_id") == [
+        (f"hr_{A}_{P}.xlsx", "staff", "superseded"),
+        (f"hr_{A}_{P}.xlsx", "casework", "rejected"),
+        (f"hr_{A}_{P}_staff.csv", "staff", "loaded"),
+    ]
+
+
 def test_row_error_threshold_loads_valid_rows_and_keeps_the_rejected_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKFORCE_ROW_ERROR_THRESHOLD_PCT_COUNCIL_HR", "5")
     rows = council_a_staff()
@@ -707,11 +737,11 @@ def test_files_committed_together_fall_back_one_by_one_when_the_group_fails(tmp_
     real_add = warehouse._Inserts.add
     calls = []
 
-    def add(self, table, load_id, sha, rows):
+    def add(self, table, load_id, sha, data):
         calls.append(load_id)
-        if rows and rows[0].get("engagement_key") == refused:
+        if data.num_rows and data.column("engagement_key")[0].as_py() == refused:
             raise RuntimeError("the raw table refused a value")
-        real_add(self, table, load_id, sha, rows)
+        real_add(self, table, load_id, sha, data)
 
     monkeypatch.setattr(warehouse._Inserts, "add", add)
     outcomes = {o.file: o.outcome for o in run(tmp_path).outcomes}

@@ -64,6 +64,8 @@ class FileResult:
     errors: list[RowError] = field(default_factory=list)
     waiting: str | None = None
     retire: list[tuple[str, str, str | None, dt.date | None]] = field(default_factory=list)
+    # the source's `after_commit` acts on this file: it is committed before the next file
+    act_after_commit: bool = False
 
     @property
     def accepted(self) -> bool:

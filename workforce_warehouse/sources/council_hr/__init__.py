@@ -7,6 +7,7 @@ for its staff file, and a replaced staff dataset re-validates the dependents alr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..base import Batch, FileId, FileResult, Source
@@ -52,16 +53,29 @@ class CouncilHr(Source):
         return f"the period end {fid.period_end.isoformat()} is in the future", fid.period_end.isoformat()
 
     def batches(self, files: list[tuple[Path, FileId]], con) -> list[Batch]:
-        """One batch per extract (council and period end), with the staff already loaded for it."""
+        """One batch per extract (council and period end), with the staff already loaded for it and whether
+        the warehouse holds dependent rows a new staff dataset must re-validate."""
         groups: dict[tuple, list] = {}
         for path, fid in files:
             groups.setdefault((fid.la_code, fid.period_end), []).append((path, fid))
-        return [Batch(items, loaded_staff_keys(con, la, end)) for (la, end), items in sorted(groups.items())]
+        with_staff = extracts_with_staff(con)
+        with_dependents = extracts_with_dependents(con)
+        return [
+            Batch(
+                items,
+                Extract(
+                    loaded_staff_keys(con, la, end) if (la, end) in with_staff else None,
+                    (la, end) in with_dependents,
+                ),
+            )
+            for (la, end), items in sorted(groups.items())
+        ]
 
     def parse(self, batch: Batch, pseudo, today, threshold_pct: float) -> list[FileResult]:
         hr_files = {p: HrFile(p, fid.la_code, fid.period_end, fid.dataset) for p, fid in batch.files}
+        extract: Extract = batch.context
         accepted, rejected, waiting = _validate_extract(
-            list(hr_files.values()), pseudo, batch.context, threshold_pct
+            list(hr_files.values()), pseudo, extract.staff_keys, threshold_pct
         )
         by_file: dict[str, list] = {}
         for ld in accepted:
@@ -69,6 +83,12 @@ class CouncilHr(Source):
         errors = {f.path: errs for f, errs in rejected}
         waits = {f.path for f in waiting}
         results = []
+        # A staff dataset re-validates dependents already in the warehouse (after_commit) when the
+        # warehouse held some for the extract, or when an earlier file of this batch (a workbook) loads
+        # some; otherwise there is nothing to re-validate and its commit may share a transaction.
+        revalidate = (
+            extract.dependents_loaded or sum(fid.dataset in (None, "staff") for _, fid in batch.files) > 1
+        )
         # workbooks first, then staff: the dependents of an extract commit after the staff they name
         for path, fid in sorted(
             batch.files, key=lambda pf: (pf[1].dataset is not None, pf[1].dataset != "staff")
@@ -87,19 +107,49 @@ class CouncilHr(Source):
                     retire = [
                         (self.name, d, fid.la_code, fid.period_end) for d in DATASETS if d not in present
                     ]
-                results.append(FileResult(path, fid, loads=loads, retire=retire))
+                has_staff = any(ld.dataset == "staff" for ld in loads)
+                results.append(
+                    FileResult(
+                        path, fid, loads=loads, retire=retire, act_after_commit=has_staff and revalidate
+                    )
+                )
         return results
 
     def commit_before_next(self, result: FileResult) -> bool:
-        return any(ld.dataset == "staff" for ld in result.loads)
+        return result.act_after_commit
 
     def after_commit(self, con, result: FileResult, progress) -> None:
         """A replaced staff dataset re-validates the casework, CPD and ASYE already loaded for the extract."""
-        if any(ld.dataset == "staff" for ld in result.loads):
+        if result.act_after_commit:
             tables = {d: table_for(d) for d in DEPENDENT}
             fid = result.fid
             for dataset, message in revalidate_dependents(con, fid.la_code, fid.period_end, tables):
                 progress(f"  {fid.la_code} {fid.period_end} {dataset}: {message}")
+
+
+@dataclass(frozen=True)
+class Extract:
+    """What the warehouse holds for one extract when its batch is made."""
+
+    staff_keys: set | None  # the employee keys of its loaded staff dataset; None when none is loaded
+    dependents_loaded: bool  # casework, CPD or ASYE rows are loaded for it
+
+
+def extracts_with_staff(con) -> set[tuple]:
+    """(LA code, period end) of every extract whose staff dataset is loaded."""
+    return set(
+        con.execute(
+            "SELECT DISTINCT la_code, period_end FROM raw.load_log WHERE source = ? AND dataset = 'staff' "
+            "AND outcome = 'loaded' AND NOT withdrawn",
+            [SOURCE],
+        ).fetchall()
+    )
+
+
+def extracts_with_dependents(con) -> set[tuple]:
+    """(LA code, period end) of every extract with rows in a raw table that names the staff dataset."""
+    union = " UNION ".join(f"SELECT DISTINCT la_code, period_end FROM raw.{table_for(d)}" for d in DEPENDENT)
+    return set(con.execute(union).fetchall())
 
 
 def loaded_staff_keys(con, la_code: str, period_end) -> set | None:
