@@ -91,13 +91,17 @@ def read_csv(path: Path, sheet_name: str = "") -> Sheet:
     except csv.Error as exc:
         raise FileUnreadable(f"the header row cannot be read as CSV ({exc})") from exc
     headers = _headers(header)
+    width, named = len(headers), all(headers)
     rows = []
     i = 1
     try:
         for i, rec in enumerate(reader, start=2):
-            if not any(str(v).strip() for v in rec):
+            if not any(v.strip() for v in rec):
                 continue
-            rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+            if named and len(rec) >= width:  # the usual row: every column named, none missing
+                rows.append((i, dict(zip(headers, rec))))
+            else:
+                rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit
         raise FileUnreadable(f"row {i + 1} cannot be read as CSV ({exc})") from exc
     return Sheet(sheet_name, headers, rows)

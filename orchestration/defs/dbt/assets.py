@@ -193,4 +193,7 @@ dbt_resource = WarehouseDbtCli(
     project_dir=dbt_project,
     profiles_dir=str(PROJECT_DIR / "profiles"),
     dbt_executable=DBT_EXECUTABLE if Path(DBT_EXECUTABLE).exists() else "dbt",
+    # dbt's own debug log in the build folder (every statement, about 6 MB a build) is not written: the
+    # build's log is logs/dbt/<run id>.log (above), and writing the debug file cost about 1 s a build
+    global_config_flags=["--log-level-file", "none"],
 )
