@@ -207,13 +207,16 @@ def table_of_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table:
 
 
 class _Inserts:
-    """Raw rows of several loads, inserted with one statement per raw table and column layout (a
-    statement per small file cost more than its rows). Each value is cast by DuckDB exactly as a load
-    on its own would be; rows keep their order."""
+    """Raw rows of several loads, inserted with one statement per raw table and run of loads with the same
+    column layout (a statement per small file cost more than its rows). Each value is cast by DuckDB
+    exactly as a load on its own would be, and each table's rows keep the order of the loads: a load
+    whose layout differs from the one before it in the same table (an empty column, a salary with
+    pence) starts a new statement rather than joining an earlier one."""
 
     def __init__(self, con):
         self.con = con
-        self.pending: dict[tuple, list[pa.Table]] = {}
+        self.runs: list[tuple[tuple, list[pa.Table]]] = []  # (table and layout, Arrow parts), in order
+        self.last: dict[str, int] = {}  # table -> its latest run
 
     def add(self, table: str, load_id: int, sha: str, data: pa.Table) -> None:
         n = data.num_rows
@@ -222,10 +225,15 @@ class _Inserts:
         data = data.append_column("load_id", pa.array([load_id] * n, pa.int64()))
         data = data.append_column("file_sha256", pa.array([sha] * n, pa.string()))
         key = (table, tuple((f.name, str(f.type)) for f in data.schema))
-        self.pending.setdefault(key, []).append(data)
+        i = self.last.get(table)
+        if i is not None and self.runs[i][0] == key:
+            self.runs[i][1].append(data)
+        else:
+            self.last[table] = len(self.runs)
+            self.runs.append((key, [data]))
 
     def flush(self) -> None:
-        for (table, layout), parts in self.pending.items():
+        for (table, layout), parts in self.runs:
             present = {name for name, _ in layout}
             cols = RAW_TABLES[table]
             col_list = ", ".join(f'"{c}"' for c, _ in cols)
@@ -237,7 +245,7 @@ class _Inserts:
                 self.con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming")
             finally:
                 self.con.unregister("_incoming")
-        self.pending.clear()
+        self.runs, self.last = [], {}
 
 
 # The load log's columns a load fills (the rest: finished_at is the transaction's time, and superseded_by,

@@ -711,6 +711,29 @@ def test_staff_file_after_a_workbook_of_the_same_extract_revalidates_its_casewor
     ]
 
 
+def test_raw_rows_keep_the_order_of_the_files_committed_together(tmp_path):
+    """Three staff files committed in one transaction, the middle one with pence in its salaries (its
+    salary column reaches DuckDB with another decimal type): each file's rows follow the file before it,
+    as when the files are committed one by one. Grouping the rows by layout alone put the third file's
+    rows before the second's."""
+    salaries = {"2024-03-31": "£41,500", "2025-03-31": "£41,500.50", "2025-09-30": "£41,500"}
+    for period, salary in salaries.items():
+        rows = [dict(r, **{"Annual FTE Salary": salary}) for r in staff_rows(2)]
+        put(tmp_path, "council_hr", f"hr_{A}_{period}_staff.csv", to_csv(rows, STAFF_COLUMNS))
+    assert {o.outcome for o in run(tmp_path).outcomes} == {"loaded"}
+    assert query(
+        tmp_path, "select period_end::varchar, annual_fte_salary::varchar from raw.hr_staff order by rowid"
+    ) == [
+        ("2024-03-31", "41500.00"),
+        ("2024-03-31", "41500.00"),
+        ("2025-03-31", "41500.50"),
+        ("2025-03-31", "41500.50"),
+        ("2025-09-30", "41500.00"),
+        ("2025-09-30", "41500.00"),
+    ]
+    assert query(tmp_path, "select count(distinct load_id) from raw.hr_staff") == [(3,)]
+
+
 def test_row_error_threshold_loads_valid_rows_and_keeps_the_rejected_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKFORCE_ROW_ERROR_THRESHOLD_PCT_COUNCIL_HR", "5")
     rows = council_a_staff()
