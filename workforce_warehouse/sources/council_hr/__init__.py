@@ -152,15 +152,9 @@ def extracts_with_dependents(con) -> set[tuple]:
     return set(con.execute(union).fetchall())
 
 
-def loaded_staff_keys(con, la_code: str, period_end) -> set | None:
-    """The employee keys of the extract's staff dataset in the warehouse, or None when none is loaded."""
-    has_staff = con.execute(
-        "SELECT count(*) FROM raw.load_log WHERE source = ? AND dataset = 'staff' AND la_code = ? "
-        "AND period_end = ? AND outcome = 'loaded' AND NOT withdrawn",
-        [SOURCE, la_code, period_end],
-    ).fetchone()[0]
-    if not has_staff:
-        return None
+def loaded_staff_keys(con, la_code: str, period_end) -> set:
+    """The employee keys of the extract's staff dataset in the warehouse (for an extract in
+    `extracts_with_staff`)."""
     rows = con.execute(
         "SELECT employee_key FROM raw.hr_staff WHERE la_code = ? AND period_end = ?", [la_code, period_end]
     ).fetchall()
