@@ -7,6 +7,7 @@ once per file whether it loads (no errors, or under the source's threshold) or i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -267,15 +268,7 @@ class RowReader:
         return self._get(column, parse_int, required, column)
 
     def code(self, column: str, allowed: Iterable[str], required: bool = False) -> str | None:
-        value = self.text(column, required)
-        if value is None:
-            return None
-        allowed = tuple(allowed)
-        low = value.lower()
-        if low not in allowed:
-            self._fail(column, value, "code", f'"{value}" is not one of: {", ".join(allowed)}')
-            return None
-        return low
+        return self._get(column, code_parser(allowed), required, column)
 
     def swe(self, column: str, required: bool = False) -> str | None:
         from .pseudonymise import normalise_swe
@@ -290,3 +283,167 @@ class RowReader:
                 "date_in_period",
                 f'"{value.isoformat()}" is outside the period {start.isoformat()} to {end.isoformat()}',
             )
+
+
+_FROM_ROW = object()  # ColumnReader.fail: the value shown is the row's own cell
+
+
+class ColumnReader:
+    """RowReader's checks over whole columns of a sheet (issue 22), for sources whose rules are per column.
+
+    Each distinct value of a column is parsed once, by the same parsers RowReader uses (codes, dates, flags
+    and identifiers repeat down a column), and every problem is recorded as RowReader would record it: the
+    same row, column, value, rule and message, in the same order (row by row, and within a row in the order
+    the checks are made: each check is numbered as it is made and the problems are sorted at `finish`).
+    A rule across columns is written as a loop over the rows it concerns (`rows_where`, `fail`)."""
+
+    def __init__(self, errors: ErrorCollector, sheet: Any):
+        self.errors = errors
+        self._rows = sheet.rows
+        self.numbers = [n for n, _ in sheet.rows]
+        self.failed: set[int] = set()  # indexes of rows with a problem
+        self._raw: dict[str, list] = {}
+        self._problems: list[tuple] = []
+        self._check = 0
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def raw(self, column: str) -> list:
+        """The column's cells as read (None where the row has no such cell)."""
+        col = self._raw.get(column)
+        if col is None:
+            col = self._raw[column] = [row.get(column) for _, row in self._rows]
+        return col
+
+    def check(self) -> None:
+        """Start the next check: its problems come after those of the checks before it in each row."""
+        self._check += 1
+
+    def fail(self, i: int, column: str, rule: str, message: str, value: Any = _FROM_ROW) -> None:
+        """A problem in row `i` (an index, not the row number) of the current check."""
+        if value is _FROM_ROW:
+            value = self.raw(column)[i]
+        shown = clean_text(value) if not isinstance(value, (dt.date, dt.datetime)) else str(value)
+        self._problems.append((i, self._check, column, shown, rule, message))
+        self.failed.add(i)
+
+    def _keys(self, column: str) -> tuple[list, bool]:
+        """The column's cells as dictionary keys, and whether they are the cells themselves. Cells of other
+        types than text (a workbook's numbers, dates, TRUE) are keyed with their type: 1, 1.0 and TRUE are
+        equal keys but not the same cell."""
+        raw = self.raw(column)
+        plain = set(map(type, raw)) <= {str, type(None)}
+        return (raw if plain else [(v.__class__, v) for v in raw]), plain
+
+    def map(self, column: str, fn) -> list:
+        """fn of each cell of the column (fn must not fail), computed once per distinct cell."""
+        keys, plain = self._keys(column)
+        done = {key: fn(key if plain else key[1]) for key in dict.fromkeys(keys)}
+        return list(map(done.__getitem__, keys))
+
+    def _get(self, column: str, parser, required: bool) -> list:
+        self.check()
+        keys, plain = self._keys(column)
+        parsed: dict = {}
+        bad: dict = {}
+        for key in dict.fromkeys(keys):
+            try:
+                value = parser(key if plain else key[1])
+            except ValueProblem as exc:
+                parsed[key], bad[key] = None, (exc.rule, str(exc))
+                continue
+            if value is None and required:
+                bad[key] = ("required", f"{column} is required and is blank")
+            parsed[key] = value
+        if bad:
+            for i, key in enumerate(keys):
+                if key in bad:
+                    self.fail(i, column, *bad[key])
+        return list(map(parsed.__getitem__, keys))
+
+    def text(self, column: str, required: bool = False) -> list:
+        return self._get(column, clean_text, required)
+
+    def date(self, column: str, required: bool = False) -> list:
+        return self._get(column, parse_date, required)
+
+    def flag(self, column: str, required: bool = False) -> list:
+        return self._get(column, parse_flag, required)
+
+    def number(self, column: str, required: bool = False) -> list:
+        return self._get(column, parse_number, required)
+
+    def integer(self, column: str, required: bool = False) -> list:
+        return self._get(column, parse_int, required)
+
+    def code(self, column: str, allowed: Iterable[str], required: bool = False) -> list:
+        return self._get(column, code_parser(allowed), required)
+
+    def swe(self, column: str, required: bool = False) -> list:
+        from .pseudonymise import normalise_swe
+
+        return self._get(column, normalise_swe, required)
+
+    def rows_where(self, values: list, test) -> list[int]:
+        """Start a check: the indexes of the rows whose value passes `test` (None is never tested), each
+        distinct value tested once."""
+        self.check()
+        hits = {v for v in set(values) if v is not None and test(v)}
+        return [i for i, v in enumerate(values) if v in hits] if hits else []
+
+    def date_within(self, column: str, values: list, start: dt.date, end: dt.date) -> None:
+        for i in self.rows_where(values, lambda v: not (start <= v <= end)):
+            v = values[i]
+            self.fail(
+                i,
+                column,
+                "date_in_period",
+                f'"{v.isoformat()}" is outside the period {start.isoformat()} to {end.isoformat()}',
+                value=v,
+            )
+
+    def unique(self, keys: list, column: str, what) -> None:
+        """Duplicate-key rule: the second and later rows with the same key (not None) are problems;
+        `what(key)` names the key in the message."""
+        self.check()
+        seen: dict = {}
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            first = seen.setdefault(key, i)
+            if first != i:
+                self.fail(
+                    i,
+                    column,
+                    "duplicate_key",
+                    f"{what(key)} is repeated (first on row {self.numbers[first]})",
+                )
+
+    def finish(self) -> list[int]:
+        """Record the problems in the error collector, in RowReader's order; returns the indexes of the rows
+        without a problem."""
+        for i, _, column, shown, rule, message in sorted(self._problems, key=lambda p: (p[0], p[1])):
+            self.errors.add(self.numbers[i], column, shown, rule, message)
+        self._problems = []
+        failed = self.failed
+        return [i for i in range(len(self.numbers)) if i not in failed] if failed else list(range(len(self)))
+
+
+def code_parser(allowed: Iterable[str]):
+    """A parser for a code column: blank is None, a code in another case is the code, else a problem."""
+    return _code_parser(tuple(allowed))
+
+
+@functools.lru_cache(maxsize=256)
+def _code_parser(allowed: tuple[str, ...]):
+    def parse(value: Any) -> str | None:
+        text = clean_text(value)
+        if text is None:
+            return None
+        low = text.lower()
+        if low not in allowed:
+            raise ValueProblem("code", f'"{text}" is not one of: {", ".join(allowed)}')
+        return low
+
+    return parse

@@ -75,8 +75,9 @@ def unstorable(load: Load, sheet: str = "") -> list[RowError]:
     column keeps is otherwise rounded, as Excel's own arithmetic often gives (0.608108108...)."""
     from .values import RowError
 
-    if not load.table or not load.rows:
+    if not load.table or not load.row_count:
         return []
+    numbers = load.column("row_number") if load.columns is not None else None
     problems = []
     for column, sql_type in RAW_TABLES[load.table]:
         limit, scale = _INT_RANGE.get(sql_type), None
@@ -91,8 +92,7 @@ def unstorable(load: Load, sheet: str = "") -> list[RowError]:
         smallest = 10.0**-scale if scale else 0.0
         inside_d = Decimal(limit) * Decimal("0.999") if limit is not None else None
         smallest_d = Decimal(1).scaleb(-scale) if scale else Decimal(0)
-        for row in load.rows:
-            value = row.get(column)
+        for j, value in enumerate(load.column(column)):
             kind = value.__class__
             if kind is int or kind is float:
                 if -inside < value < inside and (value >= smallest or value <= -smallest or value == 0):
@@ -113,7 +113,11 @@ def unstorable(load: Load, sheet: str = "") -> list[RowError]:
                 why = f"would be stored as 0 at {scale} decimal places"
             else:
                 continue
-            n = row.get("row_number", row.get("worker_number"))
+            if numbers is not None:
+                n = numbers[j]
+            else:
+                row = load.rows[j]
+                n = row.get("row_number", row.get("worker_number"))
             problems.append(
                 RowError(load.file_name, sheet, n, column, str(value), "unstorable", f'"{value}" {why}')
             )
@@ -171,21 +175,35 @@ class Load:
     # Row-level replacement (DfE published files): rows of `table` whose key matches a new row are replaced.
     replace_row_keys: tuple[str, ...] = ()
     started_at: dt.datetime = field(default_factory=dt.datetime.now)
-    # the rows as Arrow once `pack` has run (in the parse worker); `rows` is then emptied
+    # or the rows as columns (a list per column of the raw table, from a loader that checks column by column)
+    columns: dict[str, list] | None = None
+    # the rows as Arrow once `pack` has run (in the parse worker); `rows` or `columns` is then emptied
     arrow: pa.Table | None = None
 
     @property
     def row_count(self) -> int:
-        return len(self.rows) if self.arrow is None else self.arrow.num_rows
+        if self.arrow is not None:
+            return self.arrow.num_rows
+        return len(self.columns["row_number"]) if self.columns is not None else len(self.rows)
+
+    def column(self, name: str) -> list:
+        """One column's values, in row order (None where the rows have no such value)."""
+        if self.columns is not None:
+            return self.columns.get(name) or [None] * self.row_count
+        return [row.get(name) for row in self.rows]
 
     def pack(self) -> None:
         """Hold the rows as Arrow (see `table_of_rows`); a row-key replacement keeps its rows."""
-        if self.table and self.rows and not self.replace_row_keys:
-            self.arrow = table_of_rows(self.table, self.rows)
-            self.rows = []
+        if self.table and self.row_count and not self.replace_row_keys:
+            self.arrow = self.data()
+            self.rows, self.columns = [], None
 
     def data(self) -> pa.Table:
-        return self.arrow if self.arrow is not None else table_of_rows(self.table, self.rows)
+        if self.arrow is not None:
+            return self.arrow
+        if self.columns is not None:
+            return table_of_columns(self.table, self.columns)
+        return table_of_rows(self.table, self.rows)
 
 
 def active_loads(
@@ -204,6 +222,12 @@ def table_of_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     parse workers send this rather than the rows: cheaper to pass between processes and to insert)."""
     data_cols = [c for c, _ in RAW_TABLES[table] if c not in ("load_id", "file_sha256")]
     return pa.Table.from_pylist(rows, schema=None).select([c for c in data_cols if c in rows[0]])
+
+
+def table_of_columns(table: str, columns: dict[str, list]) -> pa.Table:
+    """`table_of_rows` for rows held as columns: the same Arrow types, inferred a column at a time."""
+    data_cols = [c for c, _ in RAW_TABLES[table] if c not in ("load_id", "file_sha256")]
+    return pa.table({c: pa.array(columns[c]) for c in data_cols if c in columns})
 
 
 class _Inserts:

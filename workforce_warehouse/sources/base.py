@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..io import OLE_MAGIC, Sheet, workbook_opens
 from ..pseudonymise import NEVER_STORED, Pseudonymiser
-from ..values import ErrorCollector, RowError, RowReader, clean_text
+from ..values import ColumnReader, ErrorCollector, RowError, RowReader, clean_text
 
 if TYPE_CHECKING:
     from ..warehouse import Load
@@ -226,13 +226,28 @@ def ethnicity(r: RowReader, ctx: Any, column: str = "ethnicity") -> tuple[str | 
     raw = clean_text(r.row.get(column))
     code = ethnicity_codes().resolve(raw, ctx.la_code)
     if code is None:
-        r.fail(
-            column,
-            "ethnicity_code",
-            f'"{raw}" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the '
-            f"council's own label to seeds/ethnicity_local_labels.csv)",
-        )
+        r.fail(column, "ethnicity_code", _unknown_ethnicity(raw))
     return raw, code
+
+
+def ethnicity_columns(c: ColumnReader, la_code: str, column: str = "ethnicity") -> tuple[list, list]:
+    """`ethnicity` over a whole column: (values as given, DfE codes), each distinct value resolved once."""
+    from ..reference_data import ethnicity_codes
+
+    raws = c.map(column, clean_text)
+    codes = ethnicity_codes()
+    resolved = {raw: codes.resolve(raw, la_code) for raw in set(raws)}
+    found = list(map(resolved.__getitem__, raws))
+    for i in c.rows_where(raws, lambda raw: resolved[raw] is None):
+        c.fail(i, column, "ethnicity_code", _unknown_ethnicity(raws[i]))
+    return raws, found
+
+
+def _unknown_ethnicity(raw: str | None) -> str:
+    return (
+        f'"{raw}" is not a known ethnicity code or label (see seeds/ethnicity_codes.csv, or add the '
+        f"council's own label to seeds/ethnicity_local_labels.csv)"
+    )
 
 
 def unique(r: RowReader, seen: dict, key: Any, column: str, what: str) -> None:

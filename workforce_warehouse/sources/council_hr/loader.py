@@ -16,8 +16,8 @@ from ...io import Sheet, read_csv, read_xlsx, sha256_of
 from ...pseudonymise import Pseudonymiser
 from ...reference_data import code_list, datasets_naming_staff, datasets_of, social_work_roles
 from ...values import (
+    ColumnReader,
     ErrorCollector,
-    RowReader,
     ValueProblem,
     age_band,
     clean_text,
@@ -25,9 +25,7 @@ from ...values import (
     period_start_for,
 )
 from ...warehouse import Load, register_raw_table
-from ..base import accept_rows, check_columns_generic, name_pattern
-from ..base import ethnicity as _ethnicity
-from ..base import unique as _unique
+from ..base import accept_rows, check_columns_generic, ethnicity_columns, name_pattern
 
 SOURCE = "council_hr"
 # Code lists live once, as seeds (seeds/datasets.csv, roles.csv, case_types.csv), read here.
@@ -247,313 +245,299 @@ def check_columns(sheet: Sheet, dataset: str, errors: ErrorCollector) -> tuple[l
     )
 
 
-def parse_staff(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set) -> list[dict]:
-    out, seen = [], {}
-    p_start, p_end = ctx.period_start, ctx.period_end
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        emp = r.text("employee_id", True)
-        _unique(r, seen, emp, "employee_id", f'employee_id "{emp}"')
-        role = r.code("role", ROLES, True)
-        swe = r.swe("swe_registration_number")
-        if (
-            swe is None
-            and role in SOCIAL_WORK_ROLES
-            and clean_text(row.get("swe_registration_number")) is None
-        ):
-            r.fail(
-                "swe_registration_number",
-                "required",
-                f"swe_registration_number is required for the social-work role {role}",
-            )
-        dob = r.date("date_of_birth")
-        sex = r.text("sex")
-        if sex is not None and sex.upper() not in ("F", "M", "X"):
-            r.fail("sex", "code", f'"{sex}" is not one of: F, M, X (or blank)')
-        eth_raw, eth = _ethnicity(r, ctx)
-        service = r.code("service", ("children", "adults", "other"), True)
-        pay_band = r.text("pay_band", True)
-        order = r.integer("pay_band_order", True)
-        if order is not None and order < 1:
-            r.fail("pay_band_order", "range", f'"{order}" must be a whole number of 1 or more')
-        salary = r.number("annual_fte_salary")
-        if salary is not None and salary < 0:
-            r.fail("annual_fte_salary", "range", f'"{salary}" is negative')
-        reg = r.flag("registered_professional", True)
-        contract = r.code("contract_type", ("permanent", "fixed_term"), True)
-        fte = r.number("fte", True)
-        if fte is not None:
-            if fte > 1:
-                r.fail(
-                    "fte",
-                    "fte_range",
-                    f'"{clean_text(row.get("fte"))}" is above 1.0 (FTE must be between 0 and 1)',
-                )
-            elif fte <= 0:
-                r.fail(
-                    "fte",
-                    "fte_range",
-                    f'"{clean_text(row.get("fte"))}" is not above 0 (FTE must be between 0 and 1)',
-                )
-        start = r.date("start_date", True)
-        role_start = r.date("role_start_date")
-        end = r.date("end_date")
-        if start is not None and start > p_end:
-            r.fail(
-                "start_date",
-                "employment_in_period",
-                f'"{start.isoformat()}" is after the period end {p_end.isoformat()} (staff must be employed '
-                "on some day of the period)",
-            )
-        if start and role_start and role_start < start:
-            r.fail(
-                "role_start_date",
-                "role_start_before_start",
-                f'"{role_start.isoformat()}" is before start_date {start.isoformat()}',
-            )
-        if end is not None:
-            if start and end < start:
-                r.fail(
-                    "end_date",
-                    "end_before_start",
-                    f'"{end.isoformat()}" is before start_date {start.isoformat()}',
-                )
-            elif end < p_start:
-                r.fail(
-                    "end_date",
-                    "employment_in_period",
-                    f'"{end.isoformat()}" is before the period start {p_start.isoformat()} (this person had '
-                    "left before the period)",
-                )
-        leaving = r.code("leaving_reason", LEAVING_REASONS)
-        dest = r.code("destination", DESTINATIONS)
-        if not r.ok:
-            continue
-        if end is not None and end > p_end:
-            ctx.warnings.append(
-                f"staff row {n}: end_date {end.isoformat()} is after the period end; counted as in post"
-            )
-        key = ctx.pseudo.local(ctx.la_code, emp)
-        staff_keys.add(key)
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                employee_key=key,
-                swe_key=ctx.pseudo.swe(swe),
-                age_band=age_band(dob, p_end),
-                sex=sex.upper() if sex else None,
-                ethnicity_raw=eth_raw,
-                ethnicity_code=eth,
-                service=service,
-                job_title=r.text("job_title"),
-                role=role,
-                pay_band=pay_band,
-                pay_band_order=order,
-                annual_fte_salary=salary,
-                registered_professional=reg,
-                contract_type=contract,
-                fte=fte,
-                start_date=start,
-                role_start_date=role_start,
-                end_date=end,
-                leaving_reason=leaving,
-                destination=dest,
-            )
-        )
+# Each parser checks a dataset column by column (values.ColumnReader: each distinct value parsed once, the
+# problems recorded as a row-by-row read records them) and returns the rows without a problem as columns of
+# the raw table (a list per column).
+Columns = dict[str, list]
+
+
+def _kept(c: ColumnReader, ctx: Context, keep: list[int], **columns: list) -> Columns:
+    """The kept rows' columns: the extract's LA code and period end, the row number, then `columns`."""
+    whole = len(keep) == len(c)
+    out: Columns = {
+        "la_code": [ctx.la_code] * len(keep),
+        "period_end": [ctx.period_end] * len(keep),
+        "row_number": c.numbers if whole else [c.numbers[i] for i in keep],
+    }
+    for name, values in columns.items():
+        out[name] = values if whole else [values[i] for i in keep]
     return out
 
 
-def parse_recruitment(
-    sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None
-) -> list[dict]:
-    out, seen = [], {}
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        vac = r.text("vacancy_id", True)
-        app = r.text("applicant_id", True)
-        if vac and app:
-            _unique(r, seen, (vac, app), "applicant_id", f'applicant_id "{app}" for vacancy "{vac}"')
-        eth_raw, eth = _ethnicity(r, ctx)
-        role = r.code("role", ROLES)
-        closing = r.date("closing_date", True)
-        r.date_within("closing_date", closing, ctx.period_start, ctx.period_end)
-        shortlisted = r.flag("shortlisted", True)
-        appointed = r.flag("appointed", True)
-        internal = r.flag("internal_candidate")
-        if appointed and shortlisted is False:
-            r.fail(
+def _each(values: list, fn) -> list:
+    """fn of each value, computed once per distinct value (None stays None)."""
+    done = {v: (None if v is None else fn(v)) for v in set(values)}
+    return list(map(done.__getitem__, values))
+
+
+def parse_staff(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set) -> Columns:
+    p_start, p_end = ctx.period_start, ctx.period_end
+    c = ColumnReader(errors, sheet)
+    emp = c.text("employee_id", True)
+    c.unique(emp, "employee_id", lambda e: f'employee_id "{e}"')
+    role = c.code("role", ROLES, True)
+    swe = c.swe("swe_registration_number")
+    swe_cells = c.map("swe_registration_number", clean_text)
+    c.check()
+    for i, (s, ro, cell) in enumerate(zip(swe, role, swe_cells)):
+        if s is None and ro in SOCIAL_WORK_ROLES and cell is None:
+            c.fail(
+                i,
+                "swe_registration_number",
+                "required",
+                f"swe_registration_number is required for the social-work role {ro}",
+            )
+    dob = c.date("date_of_birth")
+    sex = c.text("sex")
+    for i in c.rows_where(sex, lambda v: v.upper() not in ("F", "M", "X")):
+        c.fail(i, "sex", "code", f'"{sex[i]}" is not one of: F, M, X (or blank)')
+    eth_raw, eth = ethnicity_columns(c, ctx.la_code)
+    service = c.code("service", ("children", "adults", "other"), True)
+    pay_band = c.text("pay_band", True)
+    order = c.integer("pay_band_order", True)
+    for i in c.rows_where(order, lambda v: v < 1):
+        c.fail(i, "pay_band_order", "range", f'"{order[i]}" must be a whole number of 1 or more')
+    salary = c.number("annual_fte_salary")
+    for i in c.rows_where(salary, lambda v: v < 0):
+        c.fail(i, "annual_fte_salary", "range", f'"{salary[i]}" is negative')
+    reg = c.flag("registered_professional", True)
+    contract = c.code("contract_type", ("permanent", "fixed_term"), True)
+    fte = c.number("fte", True)
+    for i in c.rows_where(fte, lambda v: v > 1 or v <= 0):
+        cell = clean_text(c.raw("fte")[i])
+        if fte[i] > 1:
+            c.fail(i, "fte", "fte_range", f'"{cell}" is above 1.0 (FTE must be between 0 and 1)')
+        else:
+            c.fail(i, "fte", "fte_range", f'"{cell}" is not above 0 (FTE must be between 0 and 1)')
+    start = c.date("start_date", True)
+    role_start = c.date("role_start_date")
+    end = c.date("end_date")
+    for i in c.rows_where(start, lambda v: v > p_end):
+        c.fail(
+            i,
+            "start_date",
+            "employment_in_period",
+            f'"{start[i].isoformat()}" is after the period end {p_end.isoformat()} (staff must be employed '
+            "on some day of the period)",
+        )
+    c.check()
+    for i, (s, rs) in enumerate(zip(start, role_start)):
+        if s and rs and rs < s:
+            c.fail(
+                i,
+                "role_start_date",
+                "role_start_before_start",
+                f'"{rs.isoformat()}" is before start_date {s.isoformat()}',
+            )
+    c.check()
+    for i, (s, e) in enumerate(zip(start, end)):
+        if e is None:
+            continue
+        if s and e < s:
+            c.fail(
+                i, "end_date", "end_before_start", f'"{e.isoformat()}" is before start_date {s.isoformat()}'
+            )
+        elif e < p_start:
+            c.fail(
+                i,
+                "end_date",
+                "employment_in_period",
+                f'"{e.isoformat()}" is before the period start {p_start.isoformat()} (this person had '
+                "left before the period)",
+            )
+    leaving = c.code("leaving_reason", LEAVING_REASONS)
+    dest = c.code("destination", DESTINATIONS)
+    keep = c.finish()
+    for i in keep:
+        if end[i] is not None and end[i] > p_end:
+            ctx.warnings.append(
+                f"staff row {c.numbers[i]}: end_date {end[i].isoformat()} is after the period end; counted as "
+                "in post"
+            )
+    keys = _each(emp, lambda e: ctx.pseudo.local(ctx.la_code, e))
+    staff_keys.update(keys[i] for i in keep)
+    return _kept(
+        c,
+        ctx,
+        keep,
+        employee_key=keys,
+        swe_key=_each(swe, ctx.pseudo.swe),
+        age_band=_each(dob, lambda d: age_band(d, p_end)),
+        sex=_each(sex, str.upper),
+        ethnicity_raw=eth_raw,
+        ethnicity_code=eth,
+        service=service,
+        job_title=c.text("job_title"),
+        role=role,
+        pay_band=pay_band,
+        pay_band_order=order,
+        annual_fte_salary=salary,
+        registered_professional=reg,
+        contract_type=contract,
+        fte=fte,
+        start_date=start,
+        role_start_date=role_start,
+        end_date=end,
+        leaving_reason=leaving,
+        destination=dest,
+    )
+
+
+def parse_recruitment(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> Columns:
+    c = ColumnReader(errors, sheet)
+    vac = c.text("vacancy_id", True)
+    app = c.text("applicant_id", True)
+    pairs = [(v, a) if v and a else None for v, a in zip(vac, app)]
+    c.unique(pairs, "applicant_id", lambda k: f'applicant_id "{k[1]}" for vacancy "{k[0]}"')
+    eth_raw, eth = ethnicity_columns(c, ctx.la_code)
+    role = c.code("role", ROLES)
+    closing = c.date("closing_date", True)
+    c.date_within("closing_date", closing, ctx.period_start, ctx.period_end)
+    shortlisted = c.flag("shortlisted", True)
+    appointed = c.flag("appointed", True)
+    internal = c.flag("internal_candidate")
+    c.check()
+    for i, (ap, sh) in enumerate(zip(appointed, shortlisted)):
+        if ap and sh is False:
+            c.fail(
+                i,
                 "appointed",
                 "appointed_not_shortlisted",
                 "appointed is Y but shortlisted is N (an appointed applicant must have been shortlisted)",
             )
-        if not r.ok:
-            continue
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                vacancy_id=vac,
-                applicant_key=ctx.pseudo.local(ctx.la_code, app),
-                ethnicity_raw=eth_raw,
-                ethnicity_code=eth,
-                role=role,
-                closing_date=closing,
-                shortlisted=shortlisted,
-                appointed=appointed,
-                internal_candidate=internal,
+    keep = c.finish()
+    return _kept(
+        c,
+        ctx,
+        keep,
+        vacancy_id=vac,
+        applicant_key=_each(app, lambda a: ctx.pseudo.local(ctx.la_code, a)),
+        ethnicity_raw=eth_raw,
+        ethnicity_code=eth,
+        role=role,
+        closing_date=closing,
+        shortlisted=shortlisted,
+        appointed=appointed,
+        internal_candidate=internal,
+    )
+
+
+def _employees(c: ColumnReader, ctx: Context, staff_keys: set | None) -> list:
+    """The employee_id column as keys; an id that is not in the extract's staff dataset is a problem."""
+    emp = c.text("employee_id", True)
+    keys = _each(emp, lambda e: ctx.pseudo.local(ctx.la_code, e))
+    if staff_keys is not None:
+        for i in c.rows_where(keys, lambda k: k not in staff_keys):
+            c.fail(
+                i,
+                "employee_id",
+                "unknown_employee",
+                f'"{emp[i]}" does not match any employee_id in the staff dataset of this extract',
             )
-        )
-    return out
+    return keys
 
 
-def _employee(r: RowReader, ctx: Context, staff_keys: set | None) -> str | None:
-    emp = r.text("employee_id", True)
-    if emp is None:
-        return None
-    key = ctx.pseudo.local(ctx.la_code, emp)
-    if staff_keys is not None and key not in staff_keys:
-        r.fail(
-            "employee_id",
-            "unknown_employee",
-            f'"{emp}" does not match any employee_id in the staff dataset of this extract',
-        )
-    return key
+def parse_casework(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> Columns:
+    c = ColumnReader(errors, sheet)
+    case = c.text("case_id", True)
+    c.unique(case, "case_id", lambda k: f'case_id "{k}"')
+    emp = _employees(c, ctx, staff_keys)
+    ctype = c.code("case_type", CASE_TYPES, True)
+    opened = c.date("opened_date", True)
+    c.date_within("opened_date", opened, ctx.period_start, ctx.period_end)
+    outcome = c.code("outcome", ("no_action", "warning", "final_warning", "dismissal", "referred", "ongoing"))
+    keep = c.finish()
+    return _kept(
+        c,
+        ctx,
+        keep,
+        case_key=_each(case, lambda k: ctx.pseudo.local(ctx.la_code, k)),
+        employee_key=emp,
+        case_type=ctype,
+        opened_date=opened,
+        outcome=outcome,
+    )
 
 
-def parse_casework(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> list[dict]:
-    out, seen = [], {}
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        case = r.text("case_id", True)
-        _unique(r, seen, case, "case_id", f'case_id "{case}"')
-        emp = _employee(r, ctx, staff_keys)
-        ctype = r.code("case_type", CASE_TYPES, True)
-        opened = r.date("opened_date", True)
-        r.date_within("opened_date", opened, ctx.period_start, ctx.period_end)
-        outcome = r.code(
-            "outcome", ("no_action", "warning", "final_warning", "dismissal", "referred", "ongoing")
-        )
-        if not r.ok:
-            continue
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                case_key=ctx.pseudo.local(ctx.la_code, case),
-                employee_key=emp,
-                case_type=ctype,
-                opened_date=opened,
-                outcome=outcome,
-            )
-        )
-    return out
+def parse_cpd(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> Columns:
+    c = ColumnReader(errors, sheet)
+    emp = _employees(c, ctx, staff_keys)
+    act = c.text("activity_id", True)
+    pairs = [(e, a) if e and a else None for e, a in zip(emp, act)]
+    c.unique(pairs, "activity_id", lambda k: f'activity_id "{k[1]}" for this employee')
+    start = c.date("start_date", True)
+    c.date_within("start_date", start, ctx.period_start, ctx.period_end)
+    funded = c.flag("funded", True)
+    mandatory = c.flag("mandatory", True)
+    keep = c.finish()
+    return _kept(
+        c, ctx, keep, employee_key=emp, activity_id=act, start_date=start, funded=funded, mandatory=mandatory
+    )
 
 
-def parse_cpd(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> list[dict]:
-    out, seen = [], {}
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        emp = _employee(r, ctx, staff_keys)
-        act = r.text("activity_id", True)
-        if emp and act:
-            _unique(r, seen, (emp, act), "activity_id", f'activity_id "{act}" for this employee')
-        start = r.date("start_date", True)
-        r.date_within("start_date", start, ctx.period_start, ctx.period_end)
-        funded = r.flag("funded", True)
-        mandatory = r.flag("mandatory", True)
-        if not r.ok:
-            continue
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                employee_key=emp,
-                activity_id=act,
-                start_date=start,
-                funded=funded,
-                mandatory=mandatory,
-            )
-        )
-    return out
-
-
-def parse_asye(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> list[dict]:
-    out, seen = [], {}
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        emp = _employee(r, ctx, staff_keys)
-        _unique(r, seen, emp, "employee_id", "this employee's ASYE registration")
-        prog = r.code("programme", ("children", "adults"), True)
-        reg = r.date("registration_date", True)
-        outcome = r.code("outcome", ("passed", "failed", "deferred", "withdrawn", "in_progress"), True)
-        odate = r.date("outcome_date")
-        if (
-            outcome
-            and outcome != "in_progress"
-            and odate is None
-            and clean_text(row.get("outcome_date")) is None
-        ):
-            r.fail("outcome_date", "required", f"outcome_date is required when the outcome is {outcome}")
-        if reg and odate and odate < reg:
-            r.fail(
+def parse_asye(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> Columns:
+    p_end = ctx.period_end
+    c = ColumnReader(errors, sheet)
+    emp = _employees(c, ctx, staff_keys)
+    c.unique(emp, "employee_id", lambda k: "this employee's ASYE registration")
+    prog = c.code("programme", ("children", "adults"), True)
+    reg = c.date("registration_date", True)
+    outcome = c.code("outcome", ("passed", "failed", "deferred", "withdrawn", "in_progress"), True)
+    odate = c.date("outcome_date")
+    odate_cells = c.map("outcome_date", clean_text)
+    c.check()
+    for i, (o, od, cell) in enumerate(zip(outcome, odate, odate_cells)):
+        if o and o != "in_progress" and od is None and cell is None:
+            c.fail(i, "outcome_date", "required", f"outcome_date is required when the outcome is {o}")
+    c.check()
+    for i, (r, od) in enumerate(zip(reg, odate)):
+        if r and od and od < r:
+            c.fail(
+                i,
                 "outcome_date",
                 "outcome_before_registration",
-                f'"{odate.isoformat()}" is before registration_date {reg.isoformat()}',
+                f'"{od.isoformat()}" is before registration_date {r.isoformat()}',
             )
-        if reg and reg > ctx.period_end:
-            r.fail(
-                "registration_date",
-                "date_in_period",
-                f'"{reg.isoformat()}" is after the period end {ctx.period_end.isoformat()}',
-            )
-        if not r.ok:
-            continue
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                employee_key=emp,
-                programme=prog,
-                registration_date=reg,
-                outcome=outcome,
-                outcome_date=odate,
-            )
+    for i in c.rows_where(reg, lambda v: v > p_end):
+        c.fail(
+            i,
+            "registration_date",
+            "date_in_period",
+            f'"{reg[i].isoformat()}" is after the period end {p_end.isoformat()}',
         )
-    return out
+    keep = c.finish()
+    return _kept(
+        c,
+        ctx,
+        keep,
+        employee_key=emp,
+        programme=prog,
+        registration_date=reg,
+        outcome=outcome,
+        outcome_date=odate,
+    )
 
 
-def parse_survey(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> list[dict]:
-    out = []
-    for n, row in sheet.rows:
-        r = RowReader(errors, n, row)
-        eth_raw, eth = _ethnicity(r, ctx)
-        pub, col, man = (
-            r.flag(c) for c in ("harassment_public", "harassment_colleague", "harassment_manager")
-        )
-        if not r.ok:
-            continue
-        out.append(
-            dict(
-                la_code=ctx.la_code,
-                period_end=ctx.period_end,
-                row_number=n,
-                ethnicity_raw=eth_raw,
-                ethnicity_code=eth,
-                harassment_public=pub,
-                harassment_colleague=col,
-                harassment_manager=man,
-            )
-        )
-    return out
+def parse_survey(sheet: Sheet, ctx: Context, errors: ErrorCollector, staff_keys: set | None) -> Columns:
+    c = ColumnReader(errors, sheet)
+    eth_raw, eth = ethnicity_columns(c, ctx.la_code)
+    pub, col, man = (
+        c.flag(name) for name in ("harassment_public", "harassment_colleague", "harassment_manager")
+    )
+    keep = c.finish()
+    return _kept(
+        c,
+        ctx,
+        keep,
+        ethnicity_raw=eth_raw,
+        ethnicity_code=eth,
+        harassment_public=pub,
+        harassment_colleague=col,
+        harassment_manager=man,
+    )
 
 
-PARSERS: dict[str, Callable[..., list[dict]]] = {
+PARSERS: dict[str, Callable[..., Columns]] = {
     "recruitment": parse_recruitment,
     "casework": parse_casework,
     "cpd": parse_cpd,
@@ -636,10 +620,10 @@ def validate_extract(
             ctx.warnings = []
             if dataset == "staff":
                 keys: set = set()
-                rows = parse_staff(sheet, ctx, errors, keys)
+                columns = parse_staff(sheet, ctx, errors, keys)
                 staff_keys = keys
             else:
-                rows = PARSERS[dataset](sheet, ctx, errors, staff_keys)
+                columns = PARSERS[dataset](sheet, ctx, errors, staff_keys)
             warnings += ctx.warnings
             rows_total += len(sheet.rows)
             loads.append(
@@ -652,7 +636,7 @@ def validate_extract(
                     file_name=f.path.name,
                     file_sha256=sha,
                     table=table_for(dataset),
-                    rows=rows,
+                    columns=columns,
                     rows_read=len(sheet.rows),
                     rejected=errors.errors[before:],
                     dropped_columns=dropped,
