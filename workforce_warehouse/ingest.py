@@ -500,7 +500,7 @@ def _parse_batch(source, batch, pseudo, today, threshold) -> list[FileResult]:
 
 
 LOAD_CHECKPOINT_THRESHOLD = "128MB"
-COMMIT_GROUP_FILES = 64  # accepted files committed in one transaction (Ingestor._commit_together)
+COMMIT_GROUP_FILES = 256  # accepted files committed in one transaction (Ingestor._commit_together)
 
 
 def parallel_map(fn, tasks: list[tuple]):

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +65,58 @@ def normalise_header(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
-@dataclass
 class Sheet:
-    """One table of a file: normalised headers and rows numbered as a person sees them in Excel."""
+    """One table of a file: normalised headers and rows numbered as a person sees them in Excel.
 
-    name: str
-    headers: list[str]
-    rows: list[tuple[int, dict[str, Any]]]
+    A CSV's rows are kept as read (a list of fields per row, `records`): a loader that checks column by
+    column reads `column`, and `rows` (a dict per row) is made only when a loader asks for it."""
+
+    def __init__(
+        self,
+        name: str,
+        headers: list[str],
+        rows: list[tuple[int, dict[str, Any]]] | None = None,
+        *,
+        numbers: list[int] | None = None,
+        records: list[list[str]] | None = None,
+    ):
+        self.name = name
+        self.headers = headers
+        self._rows = rows
+        self._records = records
+        self.numbers = numbers if numbers is not None else [n for n, _ in (rows or [])]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        if self._rows is None:
+            headers, width = self.headers, len(self.headers)
+            named = all(headers)
+            self._rows = [
+                (n, dict(zip(headers, rec)))
+                if named and len(rec) >= width  # the usual row: every column named, none missing
+                else (n, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h})
+                for n, rec in zip(self.numbers, self._records or [])
+            ]
+        return self._rows
+
+    def column(self, header: str) -> list:
+        """One column's cells in row order (None where a row has no such cell), as `rows` would give them."""
+        if self._records is None or self._rows is not None:
+            return [row.get(header) for _, row in self.rows]
+        if not header or header not in self.headers:
+            return [None] * len(self.numbers)
+        j = len(self.headers) - 1 - self.headers[::-1].index(header)  # a repeated header: its last column
+        records = self._records
+        if self._shortest is None:
+            self._shortest = min(map(len, records), default=0)
+        if j < self._shortest:
+            return [rec[j] for rec in records]
+        return [rec[j] if j < len(rec) else None for rec in records]
+
+    _shortest: int | None = None  # the fewest fields a row has
 
 
 def read_csv(path: Path, sheet_name: str = "") -> Sheet:
@@ -91,20 +135,17 @@ def read_csv(path: Path, sheet_name: str = "") -> Sheet:
     except csv.Error as exc:
         raise FileUnreadable(f"the header row cannot be read as CSV ({exc})") from exc
     headers = _headers(header)
-    width, named = len(headers), all(headers)
-    rows = []
+    numbers, records = [], []
     i = 1
     try:
         for i, rec in enumerate(reader, start=2):
             if not any(v.strip() for v in rec):
                 continue
-            if named and len(rec) >= width:  # the usual row: every column named, none missing
-                rows.append((i, dict(zip(headers, rec))))
-            else:
-                rows.append((i, {h: (rec[j] if j < len(rec) else None) for j, h in enumerate(headers) if h}))
+            numbers.append(i)
+            records.append(rec)
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit
         raise FileUnreadable(f"row {i + 1} cannot be read as CSV ({exc})") from exc
-    return Sheet(sheet_name, headers, rows)
+    return Sheet(sheet_name, headers, numbers=numbers, records=records)
 
 
 def _headers(header) -> list[str]:

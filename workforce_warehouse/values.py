@@ -299,8 +299,8 @@ class ColumnReader:
 
     def __init__(self, errors: ErrorCollector, sheet: Any):
         self.errors = errors
-        self._rows = sheet.rows
-        self.numbers = [n for n, _ in sheet.rows]
+        self._sheet = sheet
+        self.numbers = sheet.numbers
         self.failed: set[int] = set()  # indexes of rows with a problem
         self._raw: dict[str, list] = {}
         self._problems: list[tuple] = []
@@ -313,7 +313,7 @@ class ColumnReader:
         """The column's cells as read (None where the row has no such cell)."""
         col = self._raw.get(column)
         if col is None:
-            col = self._raw[column] = [row.get(column) for _, row in self._rows]
+            col = self._raw[column] = self._sheet.column(column)
         return col
 
     def check(self) -> None:

@@ -232,14 +232,16 @@ def table_of_columns(table: str, columns: dict[str, list]) -> pa.Table:
 
 class _Inserts:
     """Raw rows of several loads, inserted with one statement per raw table and run of loads with the same
-    column layout (a statement per small file cost more than its rows). Each value is cast by DuckDB
-    exactly as a load on its own would be, and each table's rows keep the order of the loads: a load
-    whose layout differs from the one before it in the same table (an empty column, a salary with
-    pence) starts a new statement rather than joining an earlier one."""
+    columns (a statement per small file cost more than its rows). Each table's rows keep the order of the
+    loads: a load with other columns than the one before it in the same table starts a new statement rather
+    than joining an earlier one. Within a run, Arrow types that differ only as DuckDB casts them alike are
+    made one: decimals of other widths (a salary with pence, 54276 against 54276.50) are widened without
+    loss, and a column with no values takes the others' type; each value is then cast by DuckDB exactly as
+    a load on its own would be (decimal-to-decimal casts round alike whatever the source width)."""
 
     def __init__(self, con):
         self.con = con
-        self.runs: list[tuple[tuple, list[pa.Table]]] = []  # (table and layout, Arrow parts), in order
+        self.runs: list[_Run] = []  # in order
         self.last: dict[str, int] = {}  # table -> its latest run
 
     def add(self, table: str, load_id: int, sha: str, data: pa.Table) -> None:
@@ -248,28 +250,62 @@ class _Inserts:
             return
         data = data.append_column("load_id", pa.array([load_id] * n, pa.int64()))
         data = data.append_column("file_sha256", pa.array([sha] * n, pa.string()))
-        key = (table, tuple((f.name, str(f.type)) for f in data.schema))
         i = self.last.get(table)
-        if i is not None and self.runs[i][0] == key:
-            self.runs[i][1].append(data)
-        else:
+        if i is None or not self.runs[i].take(data):
             self.last[table] = len(self.runs)
-            self.runs.append((key, [data]))
+            self.runs.append(_Run(table, data))
 
     def flush(self) -> None:
-        for (table, layout), parts in self.runs:
-            present = {name for name, _ in layout}
-            cols = RAW_TABLES[table]
+        for run in self.runs:
+            present = set(run.names)
+            cols = RAW_TABLES[run.table]
             col_list = ", ".join(f'"{c}"' for c, _ in cols)
             casts = ", ".join(
                 (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})") for c, t in cols
             )
-            self.con.register("_incoming", pa.concat_tables(parts) if len(parts) > 1 else parts[0])
+            parts = run.parts
+            self.con.register(
+                "_incoming",
+                pa.concat_tables(parts, promote_options="permissive") if len(parts) > 1 else parts[0],
+            )
             try:
-                self.con.execute(f"INSERT INTO raw.{table} ({col_list}) SELECT {casts} FROM _incoming")
+                self.con.execute(f"INSERT INTO raw.{run.table} ({col_list}) SELECT {casts} FROM _incoming")
             finally:
                 self.con.unregister("_incoming")
         self.runs, self.last = [], {}
+
+
+class _Run:
+    """Consecutive loads of one raw table inserted by one statement (see _Inserts)."""
+
+    def __init__(self, table: str, data: pa.Table):
+        self.table = table
+        self.names = data.schema.names
+        self.types = list(data.schema.types)
+        self.parts = [data]
+
+    def take(self, data: pa.Table) -> bool:
+        """Join the run if the load has the same columns, each of the same type, or both decimals that fit
+        one decimal of at most 38 digits, or either with no values (Arrow's null type); else False."""
+        if data.schema.names != self.names:
+            return False
+        merged = []
+        for mine, theirs in zip(self.types, data.schema.types):
+            if mine == theirs or pa.types.is_null(theirs):
+                merged.append(mine)
+            elif pa.types.is_null(mine):
+                merged.append(theirs)
+            elif pa.types.is_decimal(mine) and pa.types.is_decimal(theirs):
+                scale = max(mine.scale, theirs.scale)
+                digits = max(mine.precision - mine.scale, theirs.precision - theirs.scale) + scale
+                if digits > 38:
+                    return False
+                merged.append(pa.decimal128(digits, scale))
+            else:
+                return False
+        self.types = merged
+        self.parts.append(data)
+        return True
 
 
 # The load log's columns a load fills (the rest: finished_at is the transaction's time, and superseded_by,

@@ -802,3 +802,43 @@ def test_parsing_runs_only_a_few_files_ahead_of_committing(tmp_path, monkeypatch
     assert started <= 2 * isolated.PARSED_AHEAD_PER_WORKER + 1
     assert [first, *results] == list(range(60))  # every file, in order
     assert len(list(tmp_path.iterdir())) == 60
+
+
+def test_loads_whose_types_differ_only_in_decimal_width_or_empty_columns_share_one_insert():
+    """_Inserts joins consecutive loads of a table into one statement when their Arrow types differ only
+    as DuckDB casts them alike (decimals of other widths, a column with no values); any other difference
+    starts a new statement. Values and order are those of inserting each load on its own."""
+    from decimal import Decimal
+
+    import duckdb
+    import pyarrow as pa
+
+    from workforce_warehouse import warehouse
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    warehouse.RAW_TABLES["_t"] = [("load_id", "BIGINT"), ("file_sha256", "VARCHAR"), ("pay", "DECIMAL(18,2)")]
+    try:
+        con.execute("CREATE TABLE raw._t (load_id BIGINT, file_sha256 VARCHAR, pay DECIMAL(18,2))")
+        ins = warehouse._Inserts(con)
+        ins.add("_t", 1, "a", pa.table({"pay": pa.array([Decimal("41500")])}))  # decimal(5, 0)
+        ins.add("_t", 2, "b", pa.table({"pay": pa.array([Decimal("41500.505")])}))  # decimal(8, 3)
+        ins.add("_t", 3, "c", pa.table({"pay": pa.array([None])}))  # null
+        assert len(ins.runs) == 1
+        ins.add("_t", 4, "d", pa.table({"pay": pa.array([41500.25])}))  # double: a new statement
+        ins.add("_t", 5, "e", pa.table({"pay": pa.array([Decimal("0.125")])}))
+        assert len(ins.runs) == 3
+        ins.flush()
+        assert con.execute("SELECT load_id, pay::VARCHAR FROM raw._t ORDER BY rowid").fetchall() == [
+            (1, "41500.00"),
+            (2, "41500.51"),
+            (3, None),
+            (4, "41500.25"),
+            (5, "0.13"),
+        ]
+    finally:
+        del warehouse.RAW_TABLES["_t"]
+    # decimals that would need more than 38 digits together stay apart
+    run = warehouse._Run("_t", pa.table({"pay": pa.array([Decimal("1" * 36)])}))
+    assert not run.take(pa.table({"pay": pa.array([Decimal("0.125")])}))
+    assert run.take(pa.table({"pay": pa.array([Decimal("0.5")])}))

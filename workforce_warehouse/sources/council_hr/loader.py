@@ -613,7 +613,7 @@ def validate_extract(
             dropped, warnings = check_columns(sheet, dataset, errors)
             if any(e.row is None for e in errors.errors):
                 continue
-            if dataset == "staff" and not sheet.rows:
+            if dataset == "staff" and not len(sheet):
                 errors.file_error("empty", "the staff dataset has no rows")
                 continue
             before = len(errors.errors)
@@ -625,7 +625,7 @@ def validate_extract(
             else:
                 columns = PARSERS[dataset](sheet, ctx, errors, staff_keys)
             warnings += ctx.warnings
-            rows_total += len(sheet.rows)
+            rows_total += len(sheet)
             loads.append(
                 Load(
                     source=SOURCE,
@@ -637,7 +637,7 @@ def validate_extract(
                     file_sha256=sha,
                     table=table_for(dataset),
                     columns=columns,
-                    rows_read=len(sheet.rows),
+                    rows_read=len(sheet),
                     rejected=errors.errors[before:],
                     dropped_columns=dropped,
                     warnings=file_warnings + warnings,
