@@ -139,7 +139,7 @@ def read_csv(path: Path, sheet_name: str = "") -> Sheet:
     i = 1
     try:
         for i, rec in enumerate(reader, start=2):
-            if not any(v.strip() for v in rec):
+            if not "".join(rec).strip():  # a blank row (every field empty or spaces)
                 continue
             numbers.append(i)
             records.append(rec)

@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from ...io import sha256_of
-from ...pseudonymise import Pseudonymiser, normalise_swe
+from ...pseudonymise import SPACES, Pseudonymiser, normalise_swe
 from ...reference_data import ethnicity_codes, la_for_lea
 from ...values import (
     ErrorCollector,
@@ -203,11 +203,14 @@ def _check_value(r: RowReader, item: Item, raw: str):
     raise AssertionError(item.type)
 
 
+_LETTERS_DIGITS = re.compile(r"([A-Z]{2})(\d+)")
+
+
 def _swe(r: RowReader, item: Item, raw: str) -> str | None:
     """Two letters and digits, left-padded to 10 digits as HR numbers are (inputs-common.md)."""
     lo, hi = item.digits
-    compact = re.sub(r"\s+", "", raw).upper()
-    m = re.fullmatch(r"([A-Z]{2})(\d+)", compact)
+    compact = SPACES.sub("", raw).upper()
+    m = _LETTERS_DIGITS.fullmatch(compact)
     if not m or not (lo <= len(m[2]) <= hi):
         digits = f"{hi} digits" if lo == hi else f"{lo} to {hi} digits"
         _fail(r, item.name, raw, "swe_number", f'"{raw}" is not two letters followed by {digits}')
