@@ -235,6 +235,9 @@ class Ingestor:
         # 16MB, checkpointed every few groups of files (a tenth of the load at 50 councils); a larger log
         # is kept in memory until then, so this stays well under the load's memory limit.
         self.con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
+        # One DuckDB thread: the parse workers keep every core busy, and the inserts' Arrow scans ran
+        # faster on one thread than contending for two (issue 22).
+        self.con.execute("SET threads = 1")
         try:
             ensure_raw_schema(self.con)
             self._waiting_names = waiting_files(self.con)

@@ -264,10 +264,11 @@ class _Inserts:
                 (f'CAST("{c}" AS {t})' if c in present else f"CAST(NULL AS {t})") for c, t in cols
             )
             parts = run.parts
-            self.con.register(
-                "_incoming",
-                pa.concat_tables(parts, promote_options="permissive") if len(parts) > 1 else parts[0],
-            )
+            # one Arrow chunk: DuckDB scans each chunk (a file's few hundred rows) as a vector of its own
+            data = parts[0]
+            if len(parts) > 1:
+                data = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
+            self.con.register("_incoming", data)
             try:
                 self.con.execute(f"INSERT INTO raw.{run.table} ({col_list}) SELECT {casts} FROM _incoming")
             finally:
