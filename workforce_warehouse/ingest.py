@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import shutil
@@ -248,9 +250,16 @@ class Ingestor:
                 if found is not None:
                     by_source[found[0].name].append((f, found[1]))
             self._bar = _progress_bar(len(files), "  load")
-            for source in sources.SOURCES:
-                if by_source.get(source.name):
-                    self._load_source(source, by_source[source.name])
+            plans = [
+                self._plan(source, by_source[source.name])
+                for source in sources.SOURCES
+                if by_source.get(source.name)
+            ]
+            # one stream of parse work for every source, in order: the workers go on to the next source's
+            # files while this process commits the last files of the one before
+            parsed = parallel_map(_parse_batch, [task for plan in plans for task in plan.tasks])
+            for plan in plans:
+                self._load_source(plan, parsed)
             if self._bar is not None:
                 self._bar.close()
             write_loaded_ledger(self.con, loaded_ledger_path(s))
@@ -292,25 +301,37 @@ class Ingestor:
             )
         return found
 
-    def _load_source(self, source: sources.Source, items: list[tuple[Path, sources.FileId]]) -> None:
+    def _plan(self, source: sources.Source, items: list[tuple[Path, sources.FileId]]) -> _SourcePlan:
+        """What the load does with a source's files, decided before anything is written: the files it
+        rejects, skips or retries later (done by `_load_source`, in turn, so the load log keeps the order of
+        loading the sources one after another), and the batches its workers parse. A source's `batches`
+        sees the warehouse as it was when the load began (only council HR reads it, for its own tables)."""
+        steps: list[Callable[[], None]] = []
         ready = []
         for path, fid in items:
             errors = source.check(path, fid, self.today)
             if errors:
-                self._reject(path, source.name, errors, fid, source.whole_file_dataset)
-            elif self._unchanged(path, source.name):
-                continue
+                steps.append(
+                    functools.partial(self._reject, path, source.name, errors, fid, source.whole_file_dataset)
+                )
+            elif self._unchanged(path):
+                steps.append(functools.partial(self._skip_unchanged, path, source.name))
             elif (why := source.not_ready(path)) is not None:
-                self._not_ready(path, source.name, fid, why)
+                steps.append(functools.partial(self._not_ready, path, source.name, fid, why))
             else:
                 ready.append((path, fid))
-        if not ready:
-            return
-        batches = source.batches(ready, self.con)
+        batches = source.batches(ready, self.con) if ready else []
         threshold = self.settings.row_threshold(source.folder)
-        tasks = [(source, b, self.pseudo, self.today, threshold) for b in batches]
+        return _SourcePlan(source, steps, [(source, b, self.pseudo, self.today, threshold) for b in batches])
+
+    def _load_source(self, plan: _SourcePlan, parsed) -> None:
+        """The source's planned steps, then its parsed batches (the next len(plan.tasks) from `parsed`),
+        committed in order."""
+        source = plan.source
+        for step in plan.steps:
+            step()
         accepted: list[FileResult] = []  # committed together, in order (see _commit_together)
-        for results in parallel_map(_parse_batch, tasks):
+        for results in itertools.islice(parsed, len(plan.tasks)):
             for result in results:
                 if result.waiting or not result.accepted:
                     self._commit_together(source, accepted)
@@ -369,14 +390,15 @@ class Ingestor:
             source.after_commit(self.con, r, self.progress)
 
     # -- outcomes ------------------------------------------------------------------------------------
-    def _unchanged(self, path: Path, source: str) -> bool:
+    def _unchanged(self, path: Path) -> bool:
+        """The file is loaded already with the same bytes."""
         if self._done is None:
             self._done = loaded_files(self.con)
-        if (path.name, sha256_of(path)) in self._done:
-            self.summary.outcomes.append(FileOutcome(path.name, source, "unchanged"))
-            self._tick()
-            return True
-        return False
+        return (path.name, sha256_of(path)) in self._done
+
+    def _skip_unchanged(self, path: Path, source: str) -> None:
+        self.summary.outcomes.append(FileOutcome(path.name, source, "unchanged"))
+        self._tick()
 
     def _tick(self) -> None:
         if self._bar is not None:
@@ -461,6 +483,15 @@ class Ingestor:
         else:
             self.summary.outcomes.append(FileOutcome(path.name, source, "not_ready", why))
             self.progress(f"  not ready yet {path.name}: {why}; will retry")
+
+
+@dataclass
+class _SourcePlan:
+    """A source's share of a load (Ingestor._plan)."""
+
+    source: sources.Source
+    steps: list[Callable[[], None]]  # rejecting, skipping or retrying files, in the files' order
+    tasks: list[tuple]  # the batches to parse (_parse_batch's arguments)
 
 
 def _progress_bar(total: int, label: str, unit: str = "file"):
