@@ -258,8 +258,11 @@ class Ingestor:
             # one stream of parse work for every source, in order: the workers go on to the next source's
             # files while this process commits the last files of the one before
             parsed = parallel_map(_parse_batch, [task for plan in plans for task in plan.tasks])
-            for plan in plans:
-                self._load_source(plan, parsed)
+            try:
+                for plan in plans:
+                    self._load_source(plan, parsed)
+            finally:
+                parsed.close()  # on a failure, nothing more is parsed and the workers stop now
             if self._bar is not None:
                 self._bar.close()
             write_loaded_ledger(self.con, loaded_ledger_path(s))
@@ -317,7 +320,9 @@ class Ingestor:
             elif self._unchanged(path):
                 steps.append(functools.partial(self._skip_unchanged, path, source.name))
             elif (why := source.not_ready(path)) is not None:
-                steps.append(functools.partial(self._not_ready, path, source.name, fid, why))
+                steps.append(
+                    functools.partial(self._not_ready, path, source.name, fid, why, dt.datetime.now())
+                )
             else:
                 ready.append((path, fid))
         batches = source.batches(ready, self.con) if ready else []
@@ -475,8 +480,11 @@ class Ingestor:
         self.summary.outcomes.append(FileOutcome(r.path.name, source.name, "waiting_for_staff", r.waiting))
         self.progress(f"  waiting {r.path.name}: {r.waiting}")
 
-    def _not_ready(self, path: Path, source: str, fid: sources.FileId, why: str) -> None:
-        age = dt.datetime.now() - dt.datetime.fromtimestamp(path.stat().st_mtime)
+    def _not_ready(
+        self, path: Path, source: str, fid: sources.FileId, why: str, seen_at: dt.datetime | None = None
+    ) -> None:
+        """A file that does not open yet; `seen_at` is when that was found (the file's age is taken then)."""
+        age = (seen_at or dt.datetime.now()) - dt.datetime.fromtimestamp(path.stat().st_mtime)
         if age > NOT_READY_GRACE:
             message = f"the file cannot be opened ({why}) and has not changed for 10 minutes"
             self._reject(path, source, [file_error(path, "unreadable", message)], fid)

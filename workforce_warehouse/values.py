@@ -331,10 +331,12 @@ class ColumnReader:
     def _keys(self, column: str) -> tuple[list, bool]:
         """The column's cells as dictionary keys, and whether they are the cells themselves. Cells of other
         types than text (a workbook's numbers, dates, TRUE) are keyed with their type: 1, 1.0 and TRUE are
-        equal keys but not the same cell."""
+        equal keys but not the same cell; a float with its text too (0.0 and -0.0 are equal)."""
         raw = self.raw(column)
         plain = set(map(type, raw)) <= {str, type(None)}
-        return (raw if plain else [(v.__class__, v) for v in raw]), plain
+        if plain:
+            return raw, True
+        return [(c, v, repr(v)) if (c := v.__class__) is float else (c, v) for v in raw], False
 
     def map(self, column: str, fn) -> list:
         """fn of each cell of the column (fn must not fail), computed once per distinct cell."""

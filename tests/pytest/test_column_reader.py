@@ -74,3 +74,17 @@ def test_column_reader_numbers_checks_across_columns_in_the_order_they_are_made(
         (3, "b", "second", "b check"),
         (3, "a", "duplicate_key", 'a "x" is repeated (first on row 2)'),
     ]
+
+
+def test_zero_and_minus_zero_cells_are_read_apart():
+    """0.0 and -0.0 are equal floats but a person typed different cells: each is shown as typed."""
+    sheet = _sheet([{"d": 0.0}, {"d": -0.0}])
+    errors = ErrorCollector("x.xlsx", "staff")
+    c = ColumnReader(errors, sheet)
+    c.date("d")
+    c.finish()
+    expected = ErrorCollector("x.xlsx", "staff")
+    for n, row in sheet.rows:
+        RowReader(expected, n, row).date("d")
+    assert errors.errors == expected.errors
+    assert [e.message.split(" ")[0] for e in errors.errors] == ['"0.0"', '"-0.0"']
