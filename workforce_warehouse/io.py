@@ -84,6 +84,7 @@ class Sheet:
         self.headers = headers
         self._rows = rows
         self._records = records
+        self._shortest: int | None = None  # the fewest fields a row has (column)
         self.numbers = numbers if numbers is not None else [n for n, _ in (rows or [])]
 
     def __len__(self) -> int:
@@ -115,8 +116,6 @@ class Sheet:
         if j < self._shortest:
             return [rec[j] for rec in records]
         return [rec[j] if j < len(rec) else None for rec in records]
-
-    _shortest: int | None = None  # the fewest fields a row has
 
 
 def read_csv(path: Path, sheet_name: str = "") -> Sheet:

@@ -19,6 +19,7 @@ with breakpoints). Where the `fork` start method does not exist, stages always r
 from __future__ import annotations
 
 import collections
+import gc
 import itertools
 import multiprocessing
 import os
@@ -121,8 +122,6 @@ WORKER_GC_THRESHOLD = 100_000
 
 
 def _start_worker() -> None:
-    import gc
-
     gc.set_threshold(WORKER_GC_THRESHOLD, 50, 50)
 
 
@@ -142,8 +141,6 @@ def parallel_map(fn: Callable[..., T], tasks: list[tuple], workers: int | None =
     from concurrent.futures import ProcessPoolExecutor
 
     ahead = workers * PARSED_AHEAD_PER_WORKER
-    import gc
-
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
     ) as pool:

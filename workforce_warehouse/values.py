@@ -419,7 +419,7 @@ class ColumnReader:
                     i,
                     column,
                     "duplicate_key",
-                    f"{what(key)} is repeated (first on row {self.numbers[first]})",
+                    repeated(what(key), self.numbers[first]),
                 )
 
     def finish(self) -> list[int]:
@@ -430,6 +430,11 @@ class ColumnReader:
         self._problems = []
         failed = self.failed
         return [i for i in range(len(self.numbers)) if i not in failed] if failed else list(range(len(self)))
+
+
+def repeated(what: str, first_row: int) -> str:
+    """The duplicate-key rule's message (RowReader's sources and ColumnReader.unique)."""
+    return f"{what} is repeated (first on row {first_row})"
 
 
 def code_parser(allowed: Iterable[str]):

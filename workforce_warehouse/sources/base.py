@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..io import OLE_MAGIC, Sheet, workbook_opens
 from ..pseudonymise import NEVER_STORED, Pseudonymiser
-from ..values import ColumnReader, ErrorCollector, RowError, RowReader, clean_text
+from ..values import ColumnReader, ErrorCollector, RowError, RowReader, clean_text, repeated
 
 if TYPE_CHECKING:
     from ..warehouse import Load
@@ -255,6 +255,6 @@ def unique(r: RowReader, seen: dict, key: Any, column: str, what: str) -> None:
     if key is None:
         return
     if key in seen:
-        r.fail(column, "duplicate_key", f"{what} is repeated (first on row {seen[key]})")
+        r.fail(column, "duplicate_key", repeated(what, seen[key]))
     else:
         seen[key] = r.row_number
